@@ -1,0 +1,68 @@
+import type { FilterNode } from '../scim/filter/filter-node.js';
+import type { JsonObject } from '../scim/json/json-value.js';
+import type { AttributePath } from '../scim/schema/registry.js';
+
+/** Which directory a repository call acts on. Always passed, never ambient. */
+export interface Scope {
+  readonly tenantId: string;
+  readonly directoryId: string;
+}
+
+export interface StoredUser {
+  readonly id: string;
+  readonly userName: string;
+  readonly externalId: string | null;
+  readonly active: boolean;
+  /** The SCIM attributes (canonical keys) except id, meta, groups and password. */
+  readonly data: JsonObject;
+  readonly version: number;
+  readonly created: string;
+  readonly lastModified: string;
+}
+
+export interface StoredGroup {
+  readonly id: string;
+  readonly displayName: string;
+  readonly externalId: string | null;
+  /** The SCIM attributes except id, meta and members. */
+  readonly data: JsonObject;
+  readonly version: number;
+  readonly created: string;
+  readonly lastModified: string;
+}
+
+export interface MemberRef {
+  readonly value: string;
+  readonly type: 'User' | 'Group';
+}
+
+/** A member as returned in a group: display is the user's displayName/userName or the group's displayName. */
+export interface MemberView extends MemberRef {
+  readonly display: string | null;
+}
+
+/** A user's group as returned in `groups`. */
+export interface GroupRef {
+  readonly value: string;
+  readonly display: string;
+}
+
+export type SortOrder = 'ascending' | 'descending';
+
+export interface ListQuery {
+  readonly filter?: FilterNode;
+  /** 1-based, RFC 7644 §3.4.2.4; ignored when `cursor` is set. */
+  readonly startIndex: number;
+  readonly count: number;
+  readonly sortBy?: AttributePath;
+  readonly sortOrder: SortOrder;
+  /** RFC 9865 cursor from a previous page, or '' to ask for the first page of a cursor walk. */
+  readonly cursor?: string;
+}
+
+export interface ListPage<T> {
+  readonly totalResults: number;
+  readonly resources: T[];
+  /** RFC 9865: present when a cursor walk has more pages. */
+  readonly nextCursor?: string;
+}

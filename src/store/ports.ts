@@ -13,7 +13,7 @@ export interface StoredUser {
   readonly userName: string;
   readonly externalId: string | null;
   readonly active: boolean;
-  /** The SCIM attributes (canonical keys) except id, meta, groups and password. */
+  /** The SCIM attributes (canonical keys, userName and externalId included) except id, meta, groups and password. */
   readonly data: JsonObject;
   readonly version: number;
   readonly created: string;
@@ -24,7 +24,7 @@ export interface StoredGroup {
   readonly id: string;
   readonly displayName: string;
   readonly externalId: string | null;
-  /** The SCIM attributes except id, meta and members. */
+  /** The SCIM attributes (displayName and externalId included) except id, meta and members. */
   readonly data: JsonObject;
   readonly version: number;
   readonly created: string;

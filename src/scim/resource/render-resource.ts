@@ -4,7 +4,7 @@ import { GROUP_SCHEMA, USER_SCHEMA } from '../urns.js';
 /** What the protocol core needs to know of a stored resource to render it. */
 export interface ResourceRecord {
   readonly id: string;
-  readonly externalId: string | null;
+  /** Every attribute the client wrote (userName, externalId, …), canonical keys. */
   readonly data: JsonObject;
   readonly version: number;
   readonly created: string;
@@ -50,7 +50,6 @@ export function renderUser(record: ResourceRecord, baseUrl: string, groups?: rea
   const resource: JsonObject = {
     schemas: [USER_SCHEMA, ...extensionUris(record.data)],
     id: record.id,
-    ...(record.externalId !== null && { externalId: record.externalId }),
     ...record.data,
   };
   if (groups)
@@ -69,7 +68,6 @@ export function renderGroup(record: ResourceRecord, baseUrl: string, members?: r
   const resource: JsonObject = {
     schemas: [GROUP_SCHEMA, ...extensionUris(record.data)],
     id: record.id,
-    ...(record.externalId !== null && { externalId: record.externalId }),
     ...record.data,
   };
   if (members)

@@ -12,7 +12,10 @@ export type ScimType =
   | 'noTarget'
   | 'invalidValue'
   | 'invalidVers'
-  | 'sensitive';
+  | 'sensitive'
+  /** RFC 9865 §4 */
+  | 'invalidCursor'
+  | 'expiredCursor';
 
 export class ScimError extends Error {
   constructor(

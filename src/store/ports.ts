@@ -66,3 +66,50 @@ export interface ListPage<T> {
   /** RFC 9865: present when a cursor walk has more pages. */
   readonly nextCursor?: string;
 }
+
+export interface TenantRecord {
+  readonly id: string;
+  readonly slug: string;
+  readonly name: string;
+  readonly created: string;
+}
+
+export interface DirectoryRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly name: string;
+  /** JSON settings owned by the directory layer. */
+  readonly settings: string;
+  readonly scimEnabled: boolean;
+  readonly created: string;
+  readonly updated: string;
+}
+
+export interface TokenRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly directoryId: string;
+  readonly prefix: string;
+  readonly created: string;
+  readonly lastUsed: string | null;
+  readonly expires: string | null;
+  readonly revoked: string | null;
+}
+
+export interface LogEntry {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly directoryId: string;
+  readonly at: string;
+  readonly method: string;
+  readonly path: string;
+  readonly operation: string;
+  readonly resourceType: string | null;
+  readonly resourceId: string | null;
+  readonly resourceName: string | null;
+  readonly status: number;
+  readonly scimType: string | null;
+  readonly detail: string | null;
+  readonly durationMs: number;
+  readonly client: string | null;
+}

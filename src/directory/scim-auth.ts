@@ -1,0 +1,42 @@
+import { ForbiddenError, UnauthorizedError } from '../scim/errors.js';
+import type { Store } from '../store/store.js';
+import { now } from './clock.js';
+import { type DirectorySettings, parseSettings } from './directory-settings.js';
+import { hashToken, sameHash } from './scim-tokens.js';
+
+export interface AuthenticatedDirectory {
+  readonly tenantId: string;
+  readonly directoryId: string;
+  readonly tokenId: string;
+  readonly settings: DirectorySettings;
+}
+
+/** last_used_at is refreshed at most this often per token, so reads do not turn into writes. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+/**
+ * Checks `Authorization: Bearer <token>` for a directory. A token opens exactly the directory
+ * it was issued for: a valid token of another directory is refused like a wrong one, so its
+ * holder learns nothing about which directories exist.
+ */
+export async function authenticateScimRequest(
+  store: Store,
+  directoryId: string,
+  authorization: string | undefined,
+): Promise<AuthenticatedDirectory> {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  if (!match) throw new UnauthorizedError('Authentication required: send the directory\'s SCIM token as "Authorization: Bearer <token>"');
+  const hash = hashToken(match[1]!);
+  const found = await store.repositories.tokens.findByHash(hash);
+  if (!found || !sameHash(found.hash, hash) || found.directory.id !== directoryId)
+    throw new UnauthorizedError('The bearer token is not valid for this SCIM endpoint');
+  const { token, directory } = found;
+  const at = now();
+  if (token.revoked) throw new UnauthorizedError('This token has been revoked; generate a new one');
+  if (token.expires && token.expires <= at) throw new UnauthorizedError('This token has expired; generate a new one');
+  if (!directory.scimEnabled) throw new ForbiddenError('Provisioning is switched off for this directory');
+  if (!token.lastUsed || Date.parse(at) - Date.parse(token.lastUsed) > TOUCH_INTERVAL_MS)
+    await store.repositories.tokens.touch(token.id, at);
+  return { tenantId: directory.tenantId, directoryId: directory.id, tokenId: token.id, settings: parseSettings(directory.settings) };
+}
+

@@ -1,0 +1,228 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import { InvalidFilterError } from '../../scim/errors.js';
+import type { FilterNode } from '../../scim/filter/filter-node.js';
+import type { Database, GroupTable } from '../database.js';
+import type { DialectName } from '../dialects/dialect.js';
+import type { ListPage, ListQuery, MemberRef, MemberView, Scope, StoredGroup } from '../ports.js';
+import { parseData } from './json.js';
+import { listRows } from './list-rows.js';
+import { groupRow } from './resource-rows.js';
+
+function toStoredGroup(row: Selectable<GroupTable>): StoredGroup {
+  return {
+    id: row.id,
+    displayName: row.display_name,
+    externalId: row.external_id,
+    data: parseData(row.data),
+    version: Number(row.version),
+    created: row.created_at,
+    lastModified: row.updated_at,
+  };
+}
+
+/** Rows per multi-row INSERT/DELETE: well under SQLite's bound-parameter limit. */
+const CHUNK = 500;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+/** Groups of one directory, with membership kept as rows (one row per member). */
+export class GroupRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+  ) {}
+
+  async get(scope: Scope, id: string, forUpdate = false): Promise<StoredGroup | undefined> {
+    let query = this.db
+      .selectFrom('groups')
+      .selectAll()
+      .where('tenant_id', '=', scope.tenantId)
+      .where('directory_id', '=', scope.directoryId)
+      .where('id', '=', id);
+    if (forUpdate && this.dialect === 'postgres') query = query.forUpdate();
+    const row = await query.executeTakeFirst();
+    return row && toStoredGroup(row);
+  }
+
+  async insert(scope: Scope, group: StoredGroup): Promise<void> {
+    await this.db.insertInto('groups').values(groupRow(scope, group)).execute();
+  }
+
+  async update(scope: Scope, group: StoredGroup, expectedVersion: number): Promise<boolean> {
+    const { tenant_id, directory_id, id, ...changes } = groupRow(scope, group);
+    const result = await this.db
+      .updateTable('groups')
+      .set(changes)
+      .where('tenant_id', '=', tenant_id)
+      .where('directory_id', '=', directory_id)
+      .where('id', '=', id)
+      .where('version', '=', expectedVersion)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Deletes the group, its member rows and its own memberships in other groups. */
+  async delete(scope: Scope, id: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('groups')
+      .where('tenant_id', '=', scope.tenantId)
+      .where('directory_id', '=', scope.directoryId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) return false;
+    await this.db
+      .deleteFrom('group_members')
+      .where('tenant_id', '=', scope.tenantId)
+      .where('directory_id', '=', scope.directoryId)
+      .where((eb) => eb.or([eb('group_id', '=', id), eb('member_id', '=', id)]))
+      .execute();
+    return true;
+  }
+
+  async list(scope: Scope, query: ListQuery): Promise<ListPage<StoredGroup>> {
+    const page = await listRows<Selectable<GroupTable>>(this.db, this.dialect, 'groups', scope, query);
+    return { totalResults: page.totalResults, resources: page.rows.map(toStoredGroup), nextCursor: page.nextCursor };
+  }
+
+  /** The members of groups, with display names as a client sees them. */
+  async members(scope: Scope, groupIds: readonly string[]): Promise<Map<string, MemberView[]>> {
+    const result = new Map<string, MemberView[]>(groupIds.map((id) => [id, []]));
+    if (groupIds.length === 0) return result;
+    const userDisplay =
+      this.dialect === 'sqlite'
+        ? sql<string | null>`coalesce(json_extract(u.data, '$.displayName'), u.user_name)`
+        : sql<string | null>`coalesce((u.data::jsonb)->>'displayName', u.user_name)`;
+    const rows = await this.db
+      .selectFrom('group_members as m')
+      .leftJoin('users as u', (join) =>
+        join
+          .onRef('u.tenant_id', '=', 'm.tenant_id')
+          .onRef('u.directory_id', '=', 'm.directory_id')
+          .onRef('u.id', '=', 'm.member_id'),
+      )
+      .leftJoin('groups as g', (join) =>
+        join
+          .onRef('g.tenant_id', '=', 'm.tenant_id')
+          .onRef('g.directory_id', '=', 'm.directory_id')
+          .onRef('g.id', '=', 'm.member_id'),
+      )
+      .select([
+        'm.group_id',
+        'm.member_id',
+        'm.member_type',
+        sql<string | null>`case when m.member_type = 'User' then ${userDisplay} else g.display_name end`.as('display'),
+      ])
+      .where('m.tenant_id', '=', scope.tenantId)
+      .where('m.directory_id', '=', scope.directoryId)
+      .where('m.group_id', 'in', groupIds)
+      .orderBy('m.member_id')
+      .execute();
+    for (const row of rows)
+      result.get(row.group_id)?.push({ value: row.member_id, type: row.member_type, display: row.display ?? null });
+    return result;
+  }
+
+  /** Which of `ids` are users or groups of this directory (one indexed query each). */
+  async resolveMembers(scope: Scope, ids: readonly string[]): Promise<Map<string, MemberRef['type']>> {
+    const found = new Map<string, MemberRef['type']>();
+    for (const part of chunks([...new Set(ids)])) {
+      const users = await this.db
+        .selectFrom('users')
+        .select('id')
+        .where('tenant_id', '=', scope.tenantId)
+        .where('directory_id', '=', scope.directoryId)
+        .where('id', 'in', part)
+        .execute();
+      for (const u of users) found.set(u.id, 'User');
+      const groups = await this.db
+        .selectFrom('groups')
+        .select('id')
+        .where('tenant_id', '=', scope.tenantId)
+        .where('directory_id', '=', scope.directoryId)
+        .where('id', 'in', part)
+        .execute();
+      for (const g of groups) found.set(g.id, 'Group');
+    }
+    return found;
+  }
+
+  /** Adds members in set-based statements; members already present are left alone. */
+  async addMembers(scope: Scope, groupId: string, members: readonly MemberRef[]): Promise<void> {
+    for (const part of chunks(members)) {
+      await this.db
+        .insertInto('group_members')
+        .values(
+          part.map((m) => ({
+            tenant_id: scope.tenantId,
+            directory_id: scope.directoryId,
+            group_id: groupId,
+            member_id: m.value,
+            member_type: m.type,
+          })),
+        )
+        .onConflict((oc) => oc.columns(['tenant_id', 'directory_id', 'group_id', 'member_id']).doNothing())
+        .execute();
+    }
+  }
+
+  async removeMembers(scope: Scope, groupId: string, ids: readonly string[]): Promise<void> {
+    for (const part of chunks(ids)) {
+      await this.db
+        .deleteFrom('group_members')
+        .where('tenant_id', '=', scope.tenantId)
+        .where('directory_id', '=', scope.directoryId)
+        .where('group_id', '=', groupId)
+        .where('member_id', 'in', part)
+        .execute();
+    }
+  }
+
+  async removeAllMembers(scope: Scope, groupId: string): Promise<void> {
+    await this.db
+      .deleteFrom('group_members')
+      .where('tenant_id', '=', scope.tenantId)
+      .where('directory_id', '=', scope.directoryId)
+      .where('group_id', '=', groupId)
+      .execute();
+  }
+
+  /**
+   * Removes the members a PATCH value filter selects (`members[type eq "Group"]`). Only `value` and
+   * `type` are stored with the membership, so only they may be filtered on here.
+   */
+  async removeMembersWhere(scope: Scope, groupId: string, filter: FilterNode): Promise<void> {
+    await this.db
+      .deleteFrom('group_members')
+      .where('tenant_id', '=', scope.tenantId)
+      .where('directory_id', '=', scope.directoryId)
+      .where('group_id', '=', groupId)
+      .where(memberFilterSql(filter))
+      .execute();
+  }
+}
+
+function memberFilterSql(node: FilterNode): ReturnType<typeof sql<boolean>> {
+  switch (node.kind) {
+    case 'and':
+      return sql<boolean>`(${memberFilterSql(node.left)} and ${memberFilterSql(node.right)})`;
+    case 'or':
+      return sql<boolean>`(${memberFilterSql(node.left)} or ${memberFilterSql(node.right)})`;
+    case 'not':
+      return sql<boolean>`(not ${memberFilterSql(node.operand)})`;
+    case 'compare': {
+      const name = node.path.name.toLowerCase();
+      if ((name === 'value' || name === 'type') && (node.op === 'eq' || node.op === 'ne') && typeof node.value === 'string') {
+        // value is case-exact (an id); type is compared case-insensitively like the schema says.
+        const column = name === 'value' ? sql`member_id` : sql`lower(member_type)`;
+        const literal = name === 'value' ? node.value : node.value.toLowerCase();
+        return node.op === 'eq' ? sql<boolean>`${column} = ${literal}` : sql<boolean>`${column} <> ${literal}`;
+      }
+      break;
+    }
+  }
+  throw new InvalidFilterError('A member filter in a PATCH path may only compare value or type with eq or ne');
+}

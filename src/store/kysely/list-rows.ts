@@ -1,0 +1,76 @@
+import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
+import { InvalidValueError } from '../../scim/errors.js';
+import type { Database } from '../database.js';
+import type { DialectName } from '../dialects/dialect.js';
+import { compileFilter, compileSortKey } from '../filter-to-sql.js';
+import type { ListQuery, Scope } from '../ports.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+
+type ResourceTable = 'users' | 'groups';
+
+export interface RowPage<Row> {
+  totalResults: number;
+  rows: Row[];
+  nextCursor?: string;
+}
+
+/**
+ * One page of users or groups. Paging order is insertion order (seq), or sortBy then seq, so it is
+ * the same whatever count and startIndex are (Okta's import requires a consistent order).
+ */
+export async function listRows<Row extends { seq: number }>(
+  db: Kysely<Database>,
+  dialect: DialectName,
+  table: ResourceTable,
+  scope: Scope,
+  query: ListQuery,
+): Promise<RowPage<Row>> {
+  const resource = table === 'users' ? 'User' : 'Group';
+  const where = (extra?: Expression<SqlBool>) => {
+    const conditions: Expression<SqlBool>[] = [
+      sql<SqlBool>`${sql.ref(`${table}.tenant_id`)} = ${scope.tenantId}`,
+      sql<SqlBool>`${sql.ref(`${table}.directory_id`)} = ${scope.directoryId}`,
+    ];
+    if (query.filter) conditions.push(compileFilter(resource, query.filter, scope, dialect));
+    if (extra) conditions.push(extra);
+    return sql.join(conditions, sql` and `);
+  };
+
+  const countRow = await db
+    .selectFrom(table)
+    .select(sql<number>`count(*)`.as('n'))
+    .where(sql<SqlBool>`${where()}`)
+    .executeTakeFirstOrThrow();
+  const totalResults = Number(countRow.n);
+  if (query.count === 0) return { totalResults, rows: [] };
+
+  const descending = query.sortOrder === 'descending';
+  const seqRef = sql.ref(`${table}.seq`);
+  if (query.cursor !== undefined) {
+    if (query.sortBy) throw new InvalidValueError('sortBy cannot be combined with cursor paging');
+    const after = query.cursor === '' ? 0 : decodeCursor(query.cursor);
+    const rows = (await db
+      .selectFrom(table)
+      .selectAll()
+      .where(sql<SqlBool>`${where(sql<SqlBool>`${seqRef} > ${after}`)}`)
+      .orderBy(seqRef, 'asc')
+      .limit(query.count + 1)
+      .execute()) as unknown as Row[];
+    const more = rows.length > query.count;
+    if (more) rows.pop();
+    const last = rows.at(-1);
+    return { totalResults, rows, ...(more && last && { nextCursor: encodeCursor(Number(last.seq)) }) };
+  }
+
+  let select = db
+    .selectFrom(table)
+    .selectAll()
+    .where(sql<SqlBool>`${where()}`);
+  if (query.sortBy) select = select.orderBy(compileSortKey(resource, query.sortBy, dialect), descending ? 'desc' : 'asc');
+  const rows = (await select
+    .orderBy(seqRef, descending && query.sortBy ? 'desc' : 'asc')
+    .limit(query.count)
+    .offset(query.startIndex - 1)
+    .execute()) as unknown as Row[];
+  return { totalResults, rows };
+}

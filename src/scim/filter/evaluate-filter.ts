@@ -11,15 +11,18 @@ import type { CompareOperator, FilterNode, FilterValue } from './filter-node.js'
  * - a multi-valued attribute matches when any of its values matches;
  * - a complex attribute named without sub-attribute compares its `value` sub-attribute;
  * - `ne` is `not eq`, so an absent attribute is "not equal"; `eq null` means "not present";
+ * - `pr` and `eq`/`ne null` look at the whole attribute, not its `value` (RFC 7644 §3.4.2.2: "a
+ *   non-empty node for complex attributes"), so `name pr` holds when any name part is set;
  * - strings compare case-insensitively unless the attribute is caseExact; unknown attributes are
  *   schemaless and compare as case-insensitive strings, numbers or booleans by their JSON type;
  * - booleans accept "True"/"False" in any case (Entra's `roles[primary eq "True"]`);
- * - dateTime compares chronologically; ordering a boolean or binary is an invalidFilter error.
+ * - dateTime compares chronologically and needs a string literal; ordering a boolean or binary
+ *   is an invalidFilter error.
  */
 export function evaluateFilter(filter: FilterNode, resource: JsonObject, type: ResourceTypeDefinition): boolean {
   checkFilter(filter, type);
   return evaluate(filter, {
-    values: (path) => readPath(resource, path, type),
+    values: (path, implicitValue) => readPath(resource, path, type, implicitValue),
     describe: (path) => describeTopLevel(type, path),
     element: (path) => elementsAt(resource, path, type),
   });
@@ -68,7 +71,8 @@ export function checkFilter(filter: FilterNode, type: ResourceTypeDefinition, pa
 }
 
 interface Scope {
-  values(path: AttributePath): unknown[];
+  /** `implicitValue`: a complex attribute named alone stands for its `value` sub-attribute. */
+  values(path: AttributePath, implicitValue: boolean): unknown[];
   describe(path: AttributePath): AttributeDefinition | undefined;
   element(path: AttributePath): { elements: JsonValue[]; definition: AttributeDefinition | undefined };
 }
@@ -82,20 +86,20 @@ function evaluate(node: FilterNode, scope: Scope): boolean {
     case 'not':
       return !evaluate(node.operand, scope);
     case 'present':
-      return scope.values(node.path).some(isPresent);
+      return scope.values(node.path, false).some(isPresent);
     case 'valuePath': {
       const { elements, definition } = scope.element(node.path);
       return elements.some((e) => matchesElement(node.filter, e, definition));
     }
     case 'compare': {
-      const definition = scope.describe(node.path);
-      const values = scope.values(node.path);
       if (node.value === null) {
-        const present = values.some(isPresent);
+        const present = scope.values(node.path, false).some(isPresent);
         if (node.op === 'eq') return !present;
         if (node.op === 'ne') return present;
         throw new InvalidFilterError(`Operator "${node.op}" cannot compare with null`);
       }
+      const definition = scope.describe(node.path);
+      const values = scope.values(node.path, true);
       const literal = node.value;
       if (node.op === 'ne') return !values.some((v) => compareValue('eq', v, literal, definition));
       return values.some((v) => compareValue(node.op, v, literal, definition));
@@ -153,8 +157,12 @@ export function normaliseLiteral(
       return n;
     }
     case 'dateTime': {
-      if (substring) return String(literal);
-      const ms = typeof literal === 'string' ? Date.parse(literal) : Number.NaN;
+      // A number or boolean is never a dateTime (RFC 7644 §3.4.2.2: date times are quoted), so
+      // `meta.created co 5` is rejected like `meta.created gt 5` rather than matched as text.
+      if (typeof literal !== 'string')
+        throw new InvalidFilterError(`Expected a dateTime string, found ${JSON.stringify(literal)}`);
+      if (substring) return literal;
+      const ms = Date.parse(literal);
       if (Number.isNaN(ms)) throw new InvalidFilterError(`Expected a dateTime, found ${JSON.stringify(literal)}`);
       return new Date(ms).toISOString();
     }
@@ -224,12 +232,17 @@ function containerOf(resource: JsonObject, path: AttributePath, type: ResourceTy
 }
 
 /** Every value a path denotes, flattened across multi-valued attributes. */
-function readPath(resource: JsonObject, path: AttributePath, type: ResourceTypeDefinition): unknown[] {
+function readPath(
+  resource: JsonObject,
+  path: AttributePath,
+  type: ResourceTypeDefinition,
+  implicitValue: boolean,
+): unknown[] {
   const container = containerOf(resource, path, type);
   if (!isObject(container)) return [];
   const top = getCaseInsensitive(container, path.name);
   const definition = resolveAttribute(type, { ...path, subAttribute: undefined })?.attribute;
-  const sub = path.subAttribute ?? (definition?.type === 'complex' ? 'value' : undefined);
+  const sub = path.subAttribute ?? (implicitValue && definition?.type === 'complex' ? 'value' : undefined);
   const items = Array.isArray(top) ? top : [top];
   if (sub === undefined) return items.filter((v) => v !== undefined);
   return items.flatMap((item) => {

@@ -8,6 +8,7 @@ export type Token =
   | { readonly type: 'word'; readonly value: string; readonly at: number };
 
 const PUNCTUATION = new Set(['(', ')', '[', ']']);
+const WHITESPACE = /\s/;
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 /** Splits a filter (RFC 7644 §3.4.2.2 ABNF) into tokens. Throws InvalidFilterError. */
@@ -16,7 +17,9 @@ export function lexFilter(text: string): Token[] {
   let i = 0;
   while (i < text.length) {
     const ch = text[i]!;
-    if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r') {
+    // Every character the word scanner below stops at must be consumed here: skipping only
+    // SP/HT/CR/LF made a no-break space or form feed produce empty words forever (a hang).
+    if (WHITESPACE.test(ch)) {
       i++;
     } else if (PUNCTUATION.has(ch)) {
       tokens.push({ type: ch as '(' | ')' | '[' | ']', at: i });
@@ -35,7 +38,7 @@ export function lexFilter(text: string): Token[] {
       let end = i;
       while (end < text.length && !/[\s()[\]"]/.test(text[end]!)) end++;
       const word = text.slice(i, end);
-      if (NUMBER.test(word)) tokens.push({ type: 'number', value: Number(word), at: i });
+      if (NUMBER.test(word)) tokens.push({ type: 'number', value: finiteNumber(word, i), at: i });
       else tokens.push({ type: 'word', value: word, at: i });
       i = end;
     }
@@ -52,4 +55,11 @@ function endOfString(text: string, start: number): number {
     else i++;
   }
   throw new InvalidFilterError(`Unterminated string starting at position ${start + 1}`);
+}
+
+/** `1e999` is valid JSON but parses to Infinity, which no attribute holds and JSON cannot print. */
+function finiteNumber(word: string, at: number): number {
+  const value = Number(word);
+  if (!Number.isFinite(value)) throw new InvalidFilterError(`Number out of range at position ${at + 1}`);
+  return value;
 }

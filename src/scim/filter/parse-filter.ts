@@ -114,7 +114,12 @@ export class FilterParser {
 
   /** `attrPath op value`, `attrPath pr`, `attr[filter]`, or Entra's `attr[filter].sub op value`. */
   private parseExpression(nested: boolean): FilterNode {
+    const pathToken = this.peek();
     const path = this.parsePathToken();
+    // Inside `[...]` a path names a sub-attribute of the element; sub-attributes have no
+    // sub-attributes (RFC 7643 §2.3.8), and the evaluator would otherwise ignore `.x` silently.
+    if (nested && (path.uri !== undefined || path.subAttribute !== undefined))
+      throw this.error('A value filter can only name sub-attributes of its attribute', pathToken);
     if (this.peek()?.type === '[') {
       if (nested) throw this.error('Value filters cannot be nested', this.peek());
       if (path.subAttribute !== undefined) throw this.error('A value filter must follow an attribute, not a sub-attribute');

@@ -11,7 +11,7 @@ export function isObject(value: unknown): value is JsonObject {
 
 /** Finds a key case-insensitively (SCIM attribute names are case-insensitive, RFC 7643 §2.1). */
 export function findKey(object: JsonObject, name: string): string | undefined {
-  if (name in object) return name;
+  if (Object.hasOwn(object, name)) return name;
   const lower = name.toLowerCase();
   return Object.keys(object).find((k) => k.toLowerCase() === lower);
 }

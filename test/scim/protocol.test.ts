@@ -237,6 +237,11 @@ describe('provisioning log', () => {
     expect(badFilter).toMatchObject({ status: 400, scimType: 'invalidFilter', operation: 'list' });
     const errors = await server.admin.logs(d.id, { errorsOnly: true });
     expect(errors).toHaveLength(2);
+    await send(`${d.scimUrl}/Users`, 'GET', undefined, { authorization: 'Bearer wrong-token' });
+    await server.app.log.flush();
+    const [refused] = await server.admin.logs(d.id);
+    expect(refused).toMatchObject({ status: 401, detail: expect.stringContaining('not valid') });
+    expect(JSON.stringify(refused)).not.toContain('wrong-token');
     const text = JSON.stringify(entries);
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain(d.token);

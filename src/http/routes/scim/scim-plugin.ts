@@ -34,19 +34,28 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
   app.addHook('onRequest', async (request) => {
     request.scim = { operation: 'request', started: process.hrtime.bigint() };
     const { directoryId } = request.params as { directoryId: string };
-    const auth = await authenticateScimRequest(options.store, directoryId, request.headers.authorization);
-    request.scim.context = { ...auth, baseUrl: baseUrlOf(request) };
+    try {
+      const auth = await authenticateScimRequest(options.store, directoryId, request.headers.authorization);
+      request.scim.context = { ...auth, baseUrl: baseUrlOf(request) };
+      request.scim.logScope = auth;
+    } catch (error) {
+      // A refused request is logged in the directory its URL names, if that exists: an admin whose
+      // "Test Connection" fails sees why in the provisioning log.
+      const directory = await options.store.repositories.tenants.directoryById(directoryId);
+      if (directory) request.scim.logScope = { tenantId: directory.tenantId, directoryId: directory.id };
+      throw error;
+    }
   });
 
   app.addHook('onResponse', async (request, reply) => {
     const state = request.scim;
-    const context = state?.context;
-    // Requests without a valid token belong to no directory, so they are not in any directory's log.
-    if (!context) return;
+    const scope = state?.logScope;
+    // A request naming no existing directory belongs in no directory's log.
+    if (!scope) return;
     options.log.record({
       id: newId(),
-      tenantId: context.tenantId,
-      directoryId: context.directoryId,
+      tenantId: scope.tenantId,
+      directoryId: scope.directoryId,
       at: now(),
       method: request.method,
       path: request.url.split('?')[0]!,

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ScimContext } from '../../../directory/provisioning-service.js';
+import type { Scope } from '../../../store/ports.js';
 import type { JsonObject } from '../../../scim/json/json-value.js';
 import { etagOf } from '../../../scim/resource/render-resource.js';
 import { SCIM_CONTENT_TYPE } from '../../plugins/scim-errors.js';
@@ -7,6 +8,8 @@ import { SCIM_CONTENT_TYPE } from '../../plugins/scim-errors.js';
 /** What the provisioning log records about the request being served; filled in as it goes. */
 export interface ScimRequestState {
   context?: ScimContext;
+  /** The directory whose provisioning log records this request. */
+  logScope?: Scope;
   operation: string;
   resourceType?: 'User' | 'Group';
   resourceId?: string;

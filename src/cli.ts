@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
+import { type Config, type ConfigFlags, loadConfig } from './config.js';
 import { AdminService } from './directory/admin-service.js';
 import type { RoleDefinition } from './directory/directory-settings.js';
 import { buildApp } from './http/app.js';
-import { type Config, type ConfigFlags, loadConfig } from './config.js';
 import { ScimError } from './scim/errors.js';
 import type { LogEntry, TokenRecord } from './store/ports.js';
 import { Store } from './store/store.js';
@@ -68,11 +68,17 @@ function parseRoles(text: string | undefined): RoleDefinition[] | undefined {
 }
 
 async function openStore(config: Config): Promise<Store> {
-  if (config.databaseUrl) throw new UsageError('PostgreSQL (--database-url) is not supported by this version yet; omit it to use the embedded store');
+  if (config.databaseUrl)
+    throw new UsageError(
+      'PostgreSQL (--database-url) is not supported by this version yet; omit it to use the embedded store',
+    );
   return Store.open({ dataDir: config.dataDir });
 }
 
-async function withAdmin<T>(flags: Flags, work: (admin: AdminService, config: Config) => Promise<T>): Promise<T> {
+async function withAdmin<T>(
+  flags: Flags,
+  work: (admin: AdminService, config: Config) => Promise<T>,
+): Promise<T> {
   const config = loadConfig(flags as ConfigFlags);
   const store = await openStore(config);
   try {
@@ -107,9 +113,15 @@ function logLine(entry: LogEntry): string {
 async function start(flags: Flags): Promise<void> {
   const config = loadConfig(flags as ConfigFlags);
   const store = await openStore(config);
-  const app = await buildApp({ store, publicUrl: config.publicUrl, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+  const app = await buildApp({
+    store,
+    publicUrl: config.publicUrl,
+    logger: { level: process.env.LOG_LEVEL ?? 'info' },
+  });
   await app.server.listen({ port: config.port, host: config.host });
-  process.stdout.write(`rollcall is listening on ${config.publicUrl} (embedded store in ${config.dataDir})\n`);
+  process.stdout.write(
+    `rollcall is listening on ${config.publicUrl} (embedded store in ${config.dataDir})\n`,
+  );
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -136,7 +148,11 @@ export async function main(argv: string[]): Promise<number> {
     case 'tenant create':
       return withAdmin(flags, async (admin) => {
         const tenant = await admin.createTenant(required(arg, '<slug>'), flags.name);
-        print(flags, { id: tenant.id, slug: tenant.slug, name: tenant.name }, `Created tenant ${tenant.slug} (${tenant.id})`);
+        print(
+          flags,
+          { id: tenant.id, slug: tenant.slug, name: tenant.name },
+          `Created tenant ${tenant.slug} (${tenant.id})`,
+        );
         return 0;
       });
     case 'directory create':
@@ -163,8 +179,15 @@ export async function main(argv: string[]): Promise<number> {
       });
     case 'token create':
       return withAdmin(flags, async (admin) => {
-        const { token, secret } = await admin.createToken(required(flags.directory, '--directory'), flags.expires);
-        print(flags, { ...tokenJson(token), token: secret }, `${secret}\n\nToken ${token.id}: shown this once; store it now.`);
+        const { token, secret } = await admin.createToken(
+          required(flags.directory, '--directory'),
+          flags.expires,
+        );
+        print(
+          flags,
+          { ...tokenJson(token), token: secret },
+          `${secret}\n\nToken ${token.id}: shown this once; store it now.`,
+        );
         return 0;
       });
     case 'token revoke':
@@ -176,10 +199,17 @@ export async function main(argv: string[]): Promise<number> {
     case 'logs':
       return withAdmin(flags, async (admin) => {
         const limit = flags.limit === undefined ? 100 : Number(flags.limit);
-        if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
-        const entries = await admin.logs(required(flags.directory, '--directory'), { errorsOnly: flags.errors ?? false, limit });
+        if (!Number.isInteger(limit) || limit < 1)
+          throw new UsageError('--limit must be a positive whole number');
+        const entries = await admin.logs(required(flags.directory, '--directory'), {
+          errorsOnly: flags.errors ?? false,
+          limit,
+        });
         if (flags.json) process.stdout.write(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
-        else process.stdout.write(entries.length ? `${entries.map(logLine).join('\n')}\n` : 'No requests logged.\n');
+        else
+          process.stdout.write(
+            entries.length ? `${entries.map(logLine).join('\n')}\n` : 'No requests logged.\n',
+          );
         return 0;
       });
     default:
@@ -193,7 +223,10 @@ export async function run(argv: string[]): Promise<void> {
     const code = await main(argv);
     if (code >= 0) process.exitCode = code;
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      error instanceof UsageError ||
+      (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
       process.stderr.write(`${error.message}\n\n${USAGE}`);
       process.exitCode = 2;
     } else if (error instanceof ScimError) {

@@ -19,7 +19,8 @@ export interface ConfigFlags {
 
 export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): Config {
   const port = Number(flags.port ?? env.PORT ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port "${flags.port ?? env.PORT}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`Invalid port "${flags.port ?? env.PORT}"`);
   const host = flags.host ?? env.HOST ?? '127.0.0.1';
   const databaseUrl = flags['database-url'] ?? env.DATABASE_URL;
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;

@@ -30,7 +30,9 @@ async function freePort(): Promise<number> {
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'rollcall-cli-'));
   port = await freePort();
-  server = spawn(process.execPath, [BIN, 'start', '--data', dataDir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  server = spawn(process.execPath, [BIN, 'start', '--data', dataDir, '--port', String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   await new Promise<void>((resolve, reject) => {
     server.stdout!.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('listening')) resolve();
@@ -48,24 +50,49 @@ afterAll(async () => {
 
 describe('rollcall CLI', () => {
   it('creates a tenant and a directory whose token provisions through the running server, then shows the log', async () => {
-    const tenant = JSON.parse((await rollcall('tenant', 'create', 'acme', '--name', 'Acme Corp', '--json')).stdout);
+    const tenant = JSON.parse(
+      (await rollcall('tenant', 'create', 'acme', '--name', 'Acme Corp', '--json')).stdout,
+    );
     expect(tenant).toMatchObject({ slug: 'acme', name: 'Acme Corp' });
 
     const { stdout } = await rollcall(
-      'directory', 'create', '--tenant', 'acme', '--name', 'advisors', '--roles', 'ADMIN,USER,GUEST', '--default-role', 'GUEST', '--json',
+      'directory',
+      'create',
+      '--tenant',
+      'acme',
+      '--name',
+      'advisors',
+      '--roles',
+      'ADMIN,USER,GUEST',
+      '--default-role',
+      'GUEST',
+      '--json',
     );
     const directory = JSON.parse(stdout);
     expect(Object.keys(directory).sort()).toEqual(['id', 'name', 'scimUrl', 'tenant', 'token']);
     expect(directory.scimUrl).toBe(`http://127.0.0.1:${port}/scim/v2/${directory.id}`);
 
-    const created = await send(`${directory.scimUrl}/Users`, 'POST', { userName: 'ada@acme.test' }, { authorization: `Bearer ${directory.token}` });
+    const created = await send(
+      `${directory.scimUrl}/Users`,
+      'POST',
+      { userName: 'ada@acme.test' },
+      { authorization: `Bearer ${directory.token}` },
+    );
     expect(created.status).toBe(201);
     expect(created.body.roles).toEqual([{ value: 'GUEST', primary: true }]);
-    const failed = await send(`${directory.scimUrl}/Users`, 'POST', { userName: 'ADA@acme.test' }, { authorization: `Bearer ${directory.token}` });
+    const failed = await send(
+      `${directory.scimUrl}/Users`,
+      'POST',
+      { userName: 'ADA@acme.test' },
+      { authorization: `Bearer ${directory.token}` },
+    );
     expect(failed.status).toBe(409);
 
     await new Promise((r) => setTimeout(r, 200)); // the server batches log writes every 50 ms
-    const logs = (await rollcall('logs', '--directory', directory.id, '--json')).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const logs = (await rollcall('logs', '--directory', directory.id, '--json')).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(logs.map((l) => l.status)).toEqual([409, 201]);
     const errors = (await rollcall('logs', '--directory', directory.id, '--errors')).stdout;
     expect(errors).toContain('409');
@@ -75,19 +102,32 @@ describe('rollcall CLI', () => {
 
   it('creates and revokes tokens', async () => {
     await rollcall('tenant', 'create', 'globex');
-    const directory = JSON.parse((await rollcall('directory', 'create', '--tenant', 'globex', '--name', 'rooms', '--json')).stdout);
-    const token = JSON.parse((await rollcall('token', 'create', '--directory', directory.id, '--json')).stdout);
+    const directory = JSON.parse(
+      (await rollcall('directory', 'create', '--tenant', 'globex', '--name', 'rooms', '--json')).stdout,
+    );
+    const token = JSON.parse(
+      (await rollcall('token', 'create', '--directory', directory.id, '--json')).stdout,
+    );
     expect(token.token).toMatch(/^rcs_/);
     const auth = { authorization: `Bearer ${token.token}` };
     expect((await send(`${directory.scimUrl}/Users`, 'GET', undefined, auth)).status).toBe(200);
     await rollcall('token', 'revoke', token.id);
     expect((await send(`${directory.scimUrl}/Users`, 'GET', undefined, auth)).status).toBe(401);
     // The first token still works: rotation without downtime.
-    expect((await send(`${directory.scimUrl}/Users`, 'GET', undefined, { authorization: `Bearer ${directory.token}` })).status).toBe(200);
+    expect(
+      (
+        await send(`${directory.scimUrl}/Users`, 'GET', undefined, {
+          authorization: `Bearer ${directory.token}`,
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('explains usage errors with exit code 2', async () => {
-    await expect(rollcall('directory', 'create', '--name', 'x')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--tenant') });
+    await expect(rollcall('directory', 'create', '--name', 'x')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--tenant'),
+    });
     await expect(rollcall('tenant', 'create', 'Bad Slug!')).rejects.toMatchObject({ code: 1 });
   });
 });

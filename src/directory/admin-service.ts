@@ -2,7 +2,12 @@ import { InvalidValueError, NotFoundError, UniquenessError } from '../scim/error
 import type { DirectoryRecord, LogEntry, TenantRecord, TokenRecord } from '../store/ports.js';
 import type { Store } from '../store/store.js';
 import { newId, now } from './clock.js';
-import { DEFAULT_SETTINGS, type DirectorySettings, type RoleDefinition, serialiseSettings } from './directory-settings.js';
+import {
+  DEFAULT_SETTINGS,
+  type DirectorySettings,
+  type RoleDefinition,
+  serialiseSettings,
+} from './directory-settings.js';
 import { generateToken } from './scim-tokens.js';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -27,7 +32,9 @@ export class AdminService {
 
   async createTenant(slug: string, name?: string): Promise<TenantRecord> {
     if (!SLUG.test(slug))
-      throw new InvalidValueError(`Tenant slug "${slug}" must be lower-case letters, digits and dashes (e.g. "acme")`);
+      throw new InvalidValueError(
+        `Tenant slug "${slug}" must be lower-case letters, digits and dashes (e.g. "acme")`,
+      );
     const tenant: TenantRecord = { id: newId(), slug, name: name ?? slug, created: now() };
     try {
       await this.store.repositories.tenants.insertTenant(tenant);
@@ -110,7 +117,10 @@ export class AdminService {
     return (await this.store.repositories.tokens.byId(tokenId))!;
   }
 
-  async logs(directoryId: string, options: { errorsOnly?: boolean; limit?: number } = {}): Promise<LogEntry[]> {
+  async logs(
+    directoryId: string,
+    options: { errorsOnly?: boolean; limit?: number } = {},
+  ): Promise<LogEntry[]> {
     const directory = await this.directory(directoryId);
     return this.store.repositories.logs.list({
       tenantId: directory.tenantId,
@@ -129,7 +139,11 @@ function validateSettings(settings: DirectorySettings): DirectorySettings {
     if (values.has(lower)) throw new InvalidValueError(`Role "${role.value}" is listed twice`);
     values.add(lower);
   }
-  if (settings.defaultRole !== undefined && settings.roles.length > 0 && !values.has(settings.defaultRole.toLowerCase()))
+  if (
+    settings.defaultRole !== undefined &&
+    settings.roles.length > 0 &&
+    !values.has(settings.defaultRole.toLowerCase())
+  )
     throw new InvalidValueError(`Default role "${settings.defaultRole}" is not one of the directory's roles`);
   if (settings.unknownRolePolicy === 'default' && settings.defaultRole === undefined)
     throw new InvalidValueError('unknownRolePolicy "default" needs a default role');

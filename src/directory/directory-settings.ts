@@ -15,7 +15,11 @@ export interface DirectorySettings {
   readonly multiRole: boolean;
 }
 
-export const DEFAULT_SETTINGS: DirectorySettings = { roles: [], unknownRolePolicy: 'reject', multiRole: false };
+export const DEFAULT_SETTINGS: DirectorySettings = {
+  roles: [],
+  unknownRolePolicy: 'reject',
+  multiRole: false,
+};
 
 export function parseSettings(json: string): DirectorySettings {
   return { ...DEFAULT_SETTINGS, ...(JSON.parse(json) as Partial<DirectorySettings>) };

@@ -12,8 +12,8 @@ import { listResponse } from '../scim/list/list-response.js';
 import { needsAttribute, projectResource } from '../scim/list/projection.js';
 import { applyPatch, type MemberOp } from '../scim/patch/apply-patch.js';
 import { etagOf, renderGroup, renderUser } from '../scim/resource/render-resource.js';
-import { groupResourceType, type ResourceTypeDefinition, userResourceType } from '../scim/schema/registry.js';
 import { type MemberInput, normaliseResource } from '../scim/schema/normalise-resource.js';
+import { groupResourceType, type ResourceTypeDefinition, userResourceType } from '../scim/schema/registry.js';
 import type { MemberRef, Scope, StoredGroup, StoredUser } from '../store/ports.js';
 import type { Repositories, Store } from '../store/store.js';
 import { newId, now } from './clock.js';
@@ -54,7 +54,10 @@ export class ProvisioningService {
     const { users } = this.store.repositories;
     const page = await users.list(ctx, params);
     const groups = needsAttribute(userResourceType, params, 'groups')
-      ? await users.groupsOf(ctx, page.resources.map((u) => u.id))
+      ? await users.groupsOf(
+          ctx,
+          page.resources.map((u) => u.id),
+        )
       : undefined;
     const resources = page.resources.map((u) =>
       projectResource(userResourceType, renderUser(u, ctx.baseUrl, groups?.get(u.id)), params),
@@ -78,13 +81,27 @@ export class ProvisioningService {
     });
   }
 
-  async replaceUser(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection: Projection = {}) {
+  async replaceUser(
+    ctx: ScimContext,
+    id: string,
+    body: unknown,
+    ifMatch?: string,
+    projection: Projection = {},
+  ) {
     const { data } = normaliseResource(userResourceType, body);
     return this.updateUser(ctx, id, ifMatch, projection, () => ({ data, memberOps: [] }));
   }
 
-  async patchUser(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection: Projection = {}) {
-    return this.updateUser(ctx, id, ifMatch, projection, (current) => applyPatch(userResourceType, current.data, body));
+  async patchUser(
+    ctx: ScimContext,
+    id: string,
+    body: unknown,
+    ifMatch?: string,
+    projection: Projection = {},
+  ) {
+    return this.updateUser(ctx, id, ifMatch, projection, (current) =>
+      applyPatch(userResourceType, current.data, body),
+    );
   }
 
   async deleteUser(ctx: ScimContext, id: string, ifMatch?: string): Promise<ResourceResult> {
@@ -116,7 +133,8 @@ export class ProvisioningService {
         if (isDeepStrictEqual(next, current.data)) return this.userResult(repos, ctx, current, projection);
         const user = storedUser(id, next, current.version + 1, current.created, now());
         name = user.userName;
-        if (!(await repos.users.update(ctx, user, current.version))) throw new PreconditionFailedError('The user changed during this request');
+        if (!(await repos.users.update(ctx, user, current.version)))
+          throw new PreconditionFailedError('The user changed during this request');
         return this.userResult(repos, ctx, user, projection);
       },
     );
@@ -146,7 +164,10 @@ export class ProvisioningService {
     const { groups } = this.store.repositories;
     const page = await groups.list(ctx, params);
     const members = needsAttribute(groupResourceType, params, 'members')
-      ? await groups.members(ctx, page.resources.map((g) => g.id))
+      ? await groups.members(
+          ctx,
+          page.resources.map((g) => g.id),
+        )
       : undefined;
     const resources = page.resources.map((g) =>
       projectResource(groupResourceType, renderGroup(g, ctx.baseUrl, members?.get(g.id)), params),
@@ -166,20 +187,35 @@ export class ProvisioningService {
     const group = storedGroup(newId(), data, 1, time, time);
     return this.write(group.displayName, async (repos) => {
       await repos.groups.insert(ctx, group);
-      if (members?.length) await repos.groups.addMembers(ctx, group.id, await resolveMembers(repos, ctx, group.id, members));
+      if (members?.length)
+        await repos.groups.addMembers(ctx, group.id, await resolveMembers(repos, ctx, group.id, members));
       return this.groupResult(repos, ctx, group, projection);
     });
   }
 
-  async replaceGroup(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection: Projection = {}) {
+  async replaceGroup(
+    ctx: ScimContext,
+    id: string,
+    body: unknown,
+    ifMatch?: string,
+    projection: Projection = {},
+  ) {
     const { data, members } = normaliseResource(groupResourceType, body);
     // PUT replaces the whole group (RFC 7644 §3.5.1), members included: absent members means none.
     const memberOps: MemberOp[] = [{ kind: 'replace', members: members ?? [] }];
     return this.updateGroup(ctx, id, ifMatch, projection, () => ({ data, memberOps }));
   }
 
-  async patchGroup(ctx: ScimContext, id: string, body: unknown, ifMatch?: string, projection: Projection = {}) {
-    return this.updateGroup(ctx, id, ifMatch, projection, (current) => applyPatch(groupResourceType, current.data, body));
+  async patchGroup(
+    ctx: ScimContext,
+    id: string,
+    body: unknown,
+    ifMatch?: string,
+    projection: Projection = {},
+  ) {
+    return this.updateGroup(ctx, id, ifMatch, projection, (current) =>
+      applyPatch(groupResourceType, current.data, body),
+    );
   }
 
   async deleteGroup(ctx: ScimContext, id: string, ifMatch?: string): Promise<ResourceResult> {
@@ -241,7 +277,10 @@ export class ProvisioningService {
   // ---- shared ----
 
   /** Runs a write transaction, turning the database's unique-constraint error into a SCIM 409. */
-  private async write<T>(name: string | (() => string), work: (repos: Repositories) => Promise<T>): Promise<T> {
+  private async write<T>(
+    name: string | (() => string),
+    work: (repos: Repositories) => Promise<T>,
+  ): Promise<T> {
     try {
       return await this.store.transaction(work);
     } catch (error) {
@@ -272,7 +311,13 @@ function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
-function storedUser(id: string, data: JsonObject, version: number, created: string, lastModified: string): StoredUser {
+function storedUser(
+  id: string,
+  data: JsonObject,
+  version: number,
+  created: string,
+  lastModified: string,
+): StoredUser {
   const userName = getCaseInsensitive(data, 'userName');
   if (typeof userName !== 'string' || userName === '') throw new InvalidValueError('userName is required');
   return {
@@ -288,9 +333,16 @@ function storedUser(id: string, data: JsonObject, version: number, created: stri
   };
 }
 
-function storedGroup(id: string, data: JsonObject, version: number, created: string, lastModified: string): StoredGroup {
+function storedGroup(
+  id: string,
+  data: JsonObject,
+  version: number,
+  created: string,
+  lastModified: string,
+): StoredGroup {
   const displayName = getCaseInsensitive(data, 'displayName');
-  if (typeof displayName !== 'string' || displayName === '') throw new InvalidValueError('displayName is required');
+  if (typeof displayName !== 'string' || displayName === '')
+    throw new InvalidValueError('displayName is required');
   return {
     id,
     displayName,
@@ -315,15 +367,19 @@ async function resolveMembers(
   );
   const missing = members.filter((m) => !types.has(m.value)).map((m) => m.value);
   if (missing.length > 0)
-    throw new InvalidValueError(`No user or group with id ${missing.slice(0, 5).join(', ')} in this directory`);
-  if (members.some((m) => m.value === groupId)) throw new InvalidValueError('A group cannot be a member of itself');
+    throw new InvalidValueError(
+      `No user or group with id ${missing.slice(0, 5).join(', ')} in this directory`,
+    );
+  if (members.some((m) => m.value === groupId))
+    throw new InvalidValueError('A group cannot be a member of itself');
   return members.map((m) => ({ value: m.value, type: types.get(m.value)! }));
 }
 
 async function applyMemberOp(repos: Repositories, ctx: Scope, groupId: string, op: MemberOp): Promise<void> {
   switch (op.kind) {
     case 'add':
-      if (op.members.length > 0) await repos.groups.addMembers(ctx, groupId, await resolveMembers(repos, ctx, groupId, op.members));
+      if (op.members.length > 0)
+        await repos.groups.addMembers(ctx, groupId, await resolveMembers(repos, ctx, groupId, op.members));
       return;
     case 'remove':
       await repos.groups.removeMembers(ctx, groupId, op.ids);

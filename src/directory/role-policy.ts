@@ -23,7 +23,8 @@ export function applyRolePolicy(data: JsonObject, settings: DirectorySettings): 
       );
     roles = primary;
   }
-  if (roles.length === 0 && settings.defaultRole !== undefined) roles = [{ value: settings.defaultRole, primary: true }];
+  if (roles.length === 0 && settings.defaultRole !== undefined)
+    roles = [{ value: settings.defaultRole, primary: true }];
 
   if (roles.length === 0) {
     if (!(key in data)) return data;
@@ -38,7 +39,9 @@ function canonicalRole(element: JsonObject, settings: DirectorySettings): JsonOb
   if (typeof value !== 'string' || value === '') return undefined;
   if (settings.roles.length === 0) return element;
   const lower = value.toLowerCase();
-  const match = settings.roles.find((r) => r.value.toLowerCase() === lower || r.display.toLowerCase() === lower);
+  const match = settings.roles.find(
+    (r) => r.value.toLowerCase() === lower || r.display.toLowerCase() === lower,
+  );
   if (match) return { ...element, value: match.value };
   if (settings.unknownRolePolicy === 'default' && settings.defaultRole !== undefined)
     return { ...element, value: settings.defaultRole };

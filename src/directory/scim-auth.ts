@@ -25,7 +25,10 @@ export async function authenticateScimRequest(
   authorization: string | undefined,
 ): Promise<AuthenticatedDirectory> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-  if (!match) throw new UnauthorizedError('Authentication required: send the directory\'s SCIM token as "Authorization: Bearer <token>"');
+  if (!match)
+    throw new UnauthorizedError(
+      'Authentication required: send the directory\'s SCIM token as "Authorization: Bearer <token>"',
+    );
   const hash = hashToken(match[1]!);
   const found = await store.repositories.tokens.findByHash(hash);
   if (!found || !sameHash(found.hash, hash) || found.directory.id !== directoryId)
@@ -33,10 +36,15 @@ export async function authenticateScimRequest(
   const { token, directory } = found;
   const at = now();
   if (token.revoked) throw new UnauthorizedError('This token has been revoked; generate a new one');
-  if (token.expires && token.expires <= at) throw new UnauthorizedError('This token has expired; generate a new one');
+  if (token.expires && token.expires <= at)
+    throw new UnauthorizedError('This token has expired; generate a new one');
   if (!directory.scimEnabled) throw new ForbiddenError('Provisioning is switched off for this directory');
   if (!token.lastUsed || Date.parse(at) - Date.parse(token.lastUsed) > TOUCH_INTERVAL_MS)
     await store.repositories.tokens.touch(token.id, at);
-  return { tenantId: directory.tenantId, directoryId: directory.id, tokenId: token.id, settings: parseSettings(directory.settings) };
+  return {
+    tenantId: directory.tenantId,
+    directoryId: directory.id,
+    tokenId: token.id,
+    settings: parseSettings(directory.settings),
+  };
 }
-

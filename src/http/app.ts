@@ -27,12 +27,17 @@ export async function buildApp(options: AppOptions): Promise<App> {
     logger:
       options.logger === false || options.logger === undefined
         ? false
-        : { ...(typeof options.logger === 'object' ? options.logger : {}), redact: ['req.headers.authorization'] },
+        : {
+            ...(typeof options.logger === 'object' ? options.logger : {}),
+            redact: ['req.headers.authorization'],
+          },
     bodyLimit: MAX_BODY_BYTES,
     rewriteUrl: (request) => rewriteEntraUrl(request.url ?? '/'),
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
   });
-  const log = new ProvisioningLog(options.store, 50, (error) => server.log.error({ err: error }, 'provisioning log write failed'));
+  const log = new ProvisioningLog(options.store, 50, (error) =>
+    server.log.error({ err: error }, 'provisioning log write failed'),
+  );
   const service = new ProvisioningService(options.store);
   const publicUrl = options.publicUrl?.replace(/\/+$/, '');
 

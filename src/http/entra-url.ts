@@ -6,7 +6,9 @@
  * in front of the query so the request reaches its route.
  */
 export function rewriteEntraUrl(url: string): string {
-  const match = /^(\/scim\/v2\/[^/?]+)\?(aadOptscim062020|AzureAdScimPatch2017)(\/[^?]*)(?:\?(.*))?$/i.exec(url);
+  const match = /^(\/scim\/v2\/[^/?]+)\?(aadOptscim062020|AzureAdScimPatch2017)(\/[^?]*)(?:\?(.*))?$/i.exec(
+    url,
+  );
   if (!match) return url;
   const [, base, flag, path, query] = match;
   return `${base}${path}?${flag}${query ? `&${query}` : ''}`;

@@ -12,6 +12,7 @@ export const SEARCH_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:SearchReque
 export const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 /** Entra's legacy group schema URN (M1 "Create Group"); accepted and ignored. */
-export const MICROSOFT_AD_GROUP_SCHEMA = 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group';
+export const MICROSOFT_AD_GROUP_SCHEMA =
+  'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group';
 
 export const SCIM_MEDIA_TYPE = 'application/scim+json';

@@ -56,7 +56,10 @@ describe('Test Connection (§1.1)', () => {
   });
 
   it('answers the random group displayName query with excludedAttributes=members', async () => {
-    const res = await dir.scim('GET', '/Groups?excludedAttributes=members&filter=displayName+eq+%22a1b2c3d4%22');
+    const res = await dir.scim(
+      'GET',
+      '/Groups?excludedAttributes=members&filter=displayName+eq+%22a1b2c3d4%22',
+    );
     expect(res.status).toBe(200);
     expect(res.body.totalResults).toBe(0);
   });
@@ -77,9 +80,14 @@ describe('Test Connection (§1.1)', () => {
   });
 
   it('also routes a tenant URL whose query precedes the resource path', async () => {
-    const res = await send(`${dir.scimUrl}?aadOptscim062020/Users?filter=userName+eq+%22nobody%22`, 'GET', undefined, {
-      authorization: `Bearer ${dir.token}`,
-    });
+    const res = await send(
+      `${dir.scimUrl}?aadOptscim062020/Users?filter=userName+eq+%22nobody%22`,
+      'GET',
+      undefined,
+      {
+        authorization: `Bearer ${dir.token}`,
+      },
+    );
     expect(res.status).toBe(200);
     expect(res.body.totalResults).toBe(0);
   });
@@ -104,7 +112,10 @@ describe('users (§1.2)', () => {
 
   it('finds a user with the non-RFC filter emails[type eq "work"].value eq', async () => {
     const created = await createUser('email.lookup');
-    const res = await dir.scim('GET', `/Users?filter=${encodeURIComponent('emails[type eq "work"].value eq "EMAIL.LOOKUP@contoso.com"')}`);
+    const res = await dir.scim(
+      'GET',
+      `/Users?filter=${encodeURIComponent('emails[type eq "work"].value eq "EMAIL.LOOKUP@contoso.com"')}`,
+    );
     expect(res.body.totalResults).toBe(1);
     expect(res.body.Resources[0].id).toBe(created.id);
   });
@@ -137,14 +148,22 @@ describe('users (§1.2)', () => {
 
   it('deactivates with the legacy "False" string and keeps the user readable and filterable', async () => {
     const user = await createUser('soft.deleted');
-    const res = await dir.scim('PATCH', `/Users/${user.id}`, patch({ op: 'Replace', path: 'active', value: 'False' }));
+    const res = await dir.scim(
+      'PATCH',
+      `/Users/${user.id}`,
+      patch({ op: 'Replace', path: 'active', value: 'False' }),
+    );
     expect(res.status).toBe(200);
     expect(res.body.active).toBe(false);
     const read = await dir.scim('GET', `/Users/${user.id}`);
     expect(read.body.active).toBe(false);
     const list = await dir.scim('GET', '/Users?filter=userName eq "soft.deleted"');
     expect(list.body.totalResults).toBe(1);
-    const reactivated = await dir.scim('PATCH', `/Users/${user.id}`, patch({ op: 'Replace', path: 'active', value: 'True' }));
+    const reactivated = await dir.scim(
+      'PATCH',
+      `/Users/${user.id}`,
+      patch({ op: 'Replace', path: 'active', value: 'True' }),
+    );
     expect(reactivated.body.active).toBe(true);
   });
 
@@ -227,19 +246,34 @@ describe('manager (§1.6)', () => {
     const boss = await createUser('boss');
     const boss2 = await createUser('boss2');
     const user = await createUser('employee');
-    await dir.scim('PATCH', `/Users/${user.id}`, patch({ op: 'Add', path: `${ENTERPRISE}:manager`, value: boss.id }));
+    await dir.scim(
+      'PATCH',
+      `/Users/${user.id}`,
+      patch({ op: 'Add', path: `${ENTERPRISE}:manager`, value: boss.id }),
+    );
     let read = await dir.scim('GET', `/Users/${user.id}`);
     expect(read.body[ENTERPRISE].manager).toMatchObject({ value: boss.id });
-    await dir.scim('PATCH', `/Users/${user.id}`, patch({ op: 'replace', path: `${ENTERPRISE}:manager`, value: boss2.id }));
+    await dir.scim(
+      'PATCH',
+      `/Users/${user.id}`,
+      patch({ op: 'replace', path: `${ENTERPRISE}:manager`, value: boss2.id }),
+    );
     read = await dir.scim('GET', `/Users/${user.id}`);
     expect(read.body[ENTERPRISE].manager.value).toBe(boss2.id);
-    await dir.scim('PATCH', `/Users/${user.id}`, patch({ op: 'replace', path: `${ENTERPRISE}:manager`, value: '' }));
+    await dir.scim(
+      'PATCH',
+      `/Users/${user.id}`,
+      patch({ op: 'replace', path: `${ENTERPRISE}:manager`, value: '' }),
+    );
     read = await dir.scim('GET', `/Users/${user.id}`);
     expect(read.body[ENTERPRISE]?.manager?.value ?? undefined).toBeUndefined();
   });
 
   it('accepts manager as a bare id on create', async () => {
-    const res = await dir.scim('POST', '/Users', { userName: 'managed', [ENTERPRISE]: { manager: '123456' } });
+    const res = await dir.scim('POST', '/Users', {
+      userName: 'managed',
+      [ENTERPRISE]: { manager: '123456' },
+    });
     expect(res.status).toBe(201);
     expect(res.body[ENTERPRISE].manager).toEqual({ value: '123456' });
   });
@@ -251,13 +285,23 @@ describe('app roles (§1.5, seeds 000 and 002)', () => {
       userName: 'role.create',
       roles: [{ primary: true, type: 'WindowsAzureActiveDirectoryRole', value: 'Admin' }],
     });
-    expect(created.body.roles).toEqual([{ primary: true, type: 'WindowsAzureActiveDirectoryRole', value: 'Admin' }]);
+    expect(created.body.roles).toEqual([
+      { primary: true, type: 'WindowsAzureActiveDirectoryRole', value: 'Admin' },
+    ]);
 
     const user = await createUser('role.patch');
-    await dir.scim('PATCH', `/Users/${user.id}`, patch({ op: 'Add', path: 'roles[primary eq "True"].value', value: 'Admin' }));
+    await dir.scim(
+      'PATCH',
+      `/Users/${user.id}`,
+      patch({ op: 'Add', path: 'roles[primary eq "True"].value', value: 'Admin' }),
+    );
     let read = await dir.scim('GET', `/Users/${user.id}`);
     expect(read.body.roles).toEqual([{ primary: true, value: 'Admin' }]);
-    await dir.scim('PATCH', `/Users/${user.id}`, patch({ op: 'Replace', path: 'roles[primary eq "True"].value', value: 'User' }));
+    await dir.scim(
+      'PATCH',
+      `/Users/${user.id}`,
+      patch({ op: 'Replace', path: 'roles[primary eq "True"].value', value: 'User' }),
+    );
     read = await dir.scim('GET', `/Users/${user.id}`);
     expect(read.body.roles).toEqual([{ primary: true, value: 'User' }]);
   });
@@ -281,7 +325,7 @@ describe('app roles (§1.5, seeds 000 and 002)', () => {
     expect(read.body.roles.map((r: { value: string }) => r.value).sort()).toEqual(['Admin', 'User']);
   });
 
-  it('maps the display name Entra may send to the directory\'s role value and applies the default role', async () => {
+  it("maps the display name Entra may send to the directory's role value and applies the default role", async () => {
     const natoma = await server.createDirectory('natoma', {
       roles: [
         { value: 'admin', display: 'Admin' },
@@ -290,11 +334,17 @@ describe('app roles (§1.5, seeds 000 and 002)', () => {
       ],
       defaultRole: 'member',
     });
-    const admin = await natoma.scim('POST', '/Users', { userName: 'a@natoma', roles: [{ primary: true, value: 'Admin' }] });
+    const admin = await natoma.scim('POST', '/Users', {
+      userName: 'a@natoma',
+      roles: [{ primary: true, value: 'Admin' }],
+    });
     expect(admin.body.roles[0].value).toBe('admin');
     const none = await natoma.scim('POST', '/Users', { userName: 'b@natoma' });
     expect(none.body.roles).toEqual([{ value: 'member', primary: true }]);
-    const bad = await natoma.scim('POST', '/Users', { userName: 'c@natoma', roles: [{ primary: true, value: 'Owner' }] });
+    const bad = await natoma.scim('POST', '/Users', {
+      userName: 'c@natoma',
+      roles: [{ primary: true, value: 'Owner' }],
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.scimType).toBe('invalidValue');
     expect(bad.body.detail).toContain('admin, AppAdmin, member');
@@ -304,19 +354,29 @@ describe('app roles (§1.5, seeds 000 and 002)', () => {
 describe('groups (§1.3)', () => {
   it('creates a group with the Microsoft group schema, finds it by displayName, renames it', async () => {
     const created = await dir.scim('POST', '/Groups', {
-      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group', 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group'],
+      schemas: [
+        'urn:ietf:params:scim:schemas:core:2.0:Group',
+        'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group',
+      ],
       externalId: '8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159',
       displayName: 'displayName',
       meta: { resourceType: 'Group' },
     });
     expect(created.status).toBe(201);
-    const found = await dir.scim('GET', '/Groups?excludedAttributes=members&filter=displayName eq "displayName"');
+    const found = await dir.scim(
+      'GET',
+      '/Groups?excludedAttributes=members&filter=displayName eq "displayName"',
+    );
     expect(found.body.totalResults).toBe(1);
     expect(found.body.Resources[0].members).toBeUndefined();
     const renamed = await dir.scim(
       'PATCH',
       `/Groups/${created.body.id}`,
-      patch({ op: 'Replace', path: 'displayName', value: '1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName' }),
+      patch({
+        op: 'Replace',
+        path: 'displayName',
+        value: '1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName',
+      }),
     );
     expect(renamed.status).toBe(204);
     const read = await dir.scim('GET', `/Groups/${created.body.id}?excludedAttributes=members`);
@@ -346,16 +406,28 @@ describe('groups (§1.3)', () => {
     );
     expect(remove.status).toBe(204);
     const read = await dir.scim('GET', `/Groups/${group.body.id}`);
-    expect(read.body.members.map((m: { value: string }) => m.value).sort()).toEqual([users[1]!.id, users[2]!.id].sort());
+    expect(read.body.members.map((m: { value: string }) => m.value).sort()).toEqual(
+      [users[1]!.id, users[2]!.id].sort(),
+    );
     const member = await dir.scim('GET', `/Users/${users[1]!.id}`);
-    expect(member.body.groups).toEqual([expect.objectContaining({ value: group.body.id, display: 'Natoma Admins' })]);
+    expect(member.body.groups).toEqual([
+      expect.objectContaining({ value: group.body.id, display: 'Natoma Admins' }),
+    ]);
   });
 
   it('removes a member with the compliant members[value eq "…"] path', async () => {
     const group = await dir.scim('POST', '/Groups', { displayName: 'Compliant Removal' });
     const [a, b] = await Promise.all([createUser('cr.a'), createUser('cr.b')]);
-    await dir.scim('PATCH', `/Groups/${group.body.id}`, patch({ op: 'add', path: 'members', value: [{ value: a.id }, { value: b.id }] }));
-    await dir.scim('PATCH', `/Groups/${group.body.id}?aadOptscim062020`, patch({ op: 'remove', path: `members[value eq "${a.id}"]` }));
+    await dir.scim(
+      'PATCH',
+      `/Groups/${group.body.id}`,
+      patch({ op: 'add', path: 'members', value: [{ value: a.id }, { value: b.id }] }),
+    );
+    await dir.scim(
+      'PATCH',
+      `/Groups/${group.body.id}?aadOptscim062020`,
+      patch({ op: 'remove', path: `members[value eq "${a.id}"]` }),
+    );
     const read = await dir.scim('GET', `/Groups/${group.body.id}`);
     expect(read.body.members.map((m: { value: string }) => m.value)).toEqual([b.id]);
   });

@@ -37,7 +37,11 @@ describe('Okta user lifecycle (§2.1, §2.3)', () => {
     // R6 create, R7 get, R8 duplicate
     const created = await dir.scim('POST', '/Users', oktaUser('test.user@okta.local'), OKTA_HEADERS);
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ active: true, userName: 'test.user@okta.local', name: { givenName: 'Test', familyName: 'User' } });
+    expect(created.body).toMatchObject({
+      active: true,
+      userName: 'test.user@okta.local',
+      name: { givenName: 'Test', familyName: 'User' },
+    });
     expect(created.body.password).toBeUndefined();
     expect(created.body.groups).toEqual([]);
     const id = created.body.id;
@@ -51,15 +55,24 @@ describe('Okta user lifecycle (§2.1, §2.3)', () => {
     expect(page.body.Resources[0].emails[0].value).toBe('test.user@okta.local');
 
     // R3/R5 unknown userName, R9 upper-cased userName
-    const none = await dir.scim('GET', `/Users?filter=${encodeURIComponent('userName eq "nobody@okta.local"')}&startIndex=1&count=100`);
+    const none = await dir.scim(
+      'GET',
+      `/Users?filter=${encodeURIComponent('userName eq "nobody@okta.local"')}&startIndex=1&count=100`,
+    );
     expect(none.body.totalResults).toBe(0);
-    const upper = await dir.scim('GET', `/Users?filter=${encodeURIComponent('userName eq "TEST.USER@OKTA.LOCAL"')}`);
+    const upper = await dir.scim(
+      'GET',
+      `/Users?filter=${encodeURIComponent('userName eq "TEST.USER@OKTA.LOCAL"')}`,
+    );
     expect(upper.body.totalResults).toBe(1);
 
     // R4/R12 unknown id
     const missing = await dir.scim('GET', '/Users/00000000000000000000');
     expect(missing.status).toBe(404);
-    expect(missing.body).toMatchObject({ status: '404', schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'] });
+    expect(missing.body).toMatchObject({
+      status: '404',
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+    });
     expect(missing.body.detail).toBeTruthy();
 
     // R10 groups
@@ -69,14 +82,20 @@ describe('Okta user lifecycle (§2.1, §2.3)', () => {
   it('answers a bad token with 401, the Error schema, a detail and status "401" (R11)', async () => {
     const res = await send(`${dir.scimUrl}/Users`, 'GET', undefined, { authorization: 'Bearer nope' });
     expect(res.status).toBe(401);
-    expect(res.body).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '401' });
+    expect(res.body).toMatchObject({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+      status: '401',
+    });
     expect(res.body.detail).toBeTruthy();
   });
 
   it('updates a profile with GET then PUT of the whole object', async () => {
     const created = await dir.scim('POST', '/Users', oktaUser('put.user@okta.local'));
     const current = (await dir.scim('GET', `/Users/${created.body.id}`)).body;
-    const res = await dir.scim('PUT', `/Users/${created.body.id}`, { ...current, name: { givenName: 'Changed', familyName: 'User' } });
+    const res = await dir.scim('PUT', `/Users/${created.body.id}`, {
+      ...current,
+      name: { givenName: 'Changed', familyName: 'User' },
+    });
     expect(res.status).toBe(200);
     expect(res.body.name.givenName).toBe('Changed');
     expect(res.body.meta.version).not.toBe(current.meta.version);
@@ -102,7 +121,8 @@ describe('Okta user lifecycle (§2.1, §2.3)', () => {
 describe('Okta group push (§2.2)', () => {
   it('creates a group with members, renames it with id in the value, and swaps members in one PATCH', async () => {
     const users = [];
-    for (let i = 0; i < 3; i++) users.push((await dir.scim('POST', '/Users', { userName: `push${i}@okta.local` })).body);
+    for (let i = 0; i < 3; i++)
+      users.push((await dir.scim('POST', '/Users', { userName: `push${i}@okta.local` })).body);
     const group = await dir.scim('POST', '/Groups', {
       schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
       displayName: 'Test SCIMv2',
@@ -122,12 +142,21 @@ describe('Okta group push (§2.2)', () => {
       schemas: [PATCH_OP],
       Operations: [
         { op: 'remove', path: `members[value eq "${users[0].id}"]` },
-        { op: 'add', path: 'members', value: [{ value: users[1].id, display: 'push1' }, { value: users[2].id, display: 'push2' }] },
+        {
+          op: 'add',
+          path: 'members',
+          value: [
+            { value: users[1].id, display: 'push1' },
+            { value: users[2].id, display: 'push2' },
+          ],
+        },
       ],
     });
     const read = await dir.scim('GET', `/Groups/${id}`);
     expect(read.body.displayName).toBe('Test SCIMv2 renamed');
-    expect(read.body.members.map((m: { value: string }) => m.value).sort()).toEqual([users[1].id, users[2].id].sort());
+    expect(read.body.members.map((m: { value: string }) => m.value).sort()).toEqual(
+      [users[1].id, users[2].id].sort(),
+    );
 
     const full = await dir.scim('PATCH', `/Groups/${id}`, {
       schemas: [PATCH_OP],
@@ -140,7 +169,8 @@ describe('Okta group push (§2.2)', () => {
 
   it('applies 256 member changes in one PATCH', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 256; i++) ids.push((await dir.scim('POST', '/Users', { userName: `bulk${i}@okta.local` })).body.id);
+    for (let i = 0; i < 256; i++)
+      ids.push((await dir.scim('POST', '/Users', { userName: `bulk${i}@okta.local` })).body.id);
     const group = await dir.scim('POST', '/Groups', { displayName: 'Big push' });
     const res = await dir.scim('PATCH', `/Groups/${group.body.id}`, {
       schemas: [PATCH_OP],

@@ -68,12 +68,23 @@ describe('errors (RFC 7644 §3.12)', () => {
 
   it('answers PATCH errors with invalidPath, noTarget and mutability, applying none of the operations', async () => {
     const user = (await dir.scim('POST', '/Users', { userName: 'patch.errors', title: 'Before' })).body;
-    const badPath = await dir.scim('PATCH', `/Users/${user.id}`, patch({ op: 'replace', path: 'title', value: 'After' }, { op: 'replace', path: 'emails[type eq', value: 'x' }));
+    const badPath = await dir.scim(
+      'PATCH',
+      `/Users/${user.id}`,
+      patch(
+        { op: 'replace', path: 'title', value: 'After' },
+        { op: 'replace', path: 'emails[type eq', value: 'x' },
+      ),
+    );
     expect(badPath.status).toBe(400);
     expect(badPath.body.scimType).toBe('invalidPath');
     const noTarget = await dir.scim('PATCH', `/Users/${user.id}`, patch({ op: 'remove' }));
     expect(noTarget.body.scimType).toBe('noTarget');
-    const readOnly = await dir.scim('PATCH', `/Users/${user.id}`, patch({ op: 'replace', path: 'title', value: 'After' }, { op: 'replace', path: 'groups', value: [] }));
+    const readOnly = await dir.scim(
+      'PATCH',
+      `/Users/${user.id}`,
+      patch({ op: 'replace', path: 'title', value: 'After' }, { op: 'replace', path: 'groups', value: [] }),
+    );
     expect(readOnly.body.scimType).toBe('mutability');
     const read = await dir.scim('GET', `/Users/${user.id}`);
     expect(read.body.title).toBe('Before');
@@ -92,7 +103,9 @@ describe('errors (RFC 7644 §3.12)', () => {
   });
 
   it('accepts application/json as well as application/scim+json', async () => {
-    const res = await dir.scim('POST', '/Users', JSON.stringify({ userName: 'plain.json' }), { 'content-type': 'application/json' });
+    const res = await dir.scim('POST', '/Users', JSON.stringify({ userName: 'plain.json' }), {
+      'content-type': 'application/json',
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('content-type')).toMatch(/^application\/scim\+json/);
   });
@@ -103,15 +116,32 @@ describe('ETags (RFC 7644 §3.14)', () => {
     const created = await dir.scim('POST', '/Users', { userName: 'etag.user' });
     const etag = created.headers.get('etag');
     expect(etag).toBe(created.body.meta.version);
-    const first = await dir.scim('PATCH', `/Users/${created.body.id}`, patch({ op: 'replace', path: 'title', value: 'One' }), { 'if-match': etag! });
+    const first = await dir.scim(
+      'PATCH',
+      `/Users/${created.body.id}`,
+      patch({ op: 'replace', path: 'title', value: 'One' }),
+      { 'if-match': etag! },
+    );
     expect(first.status).toBe(200);
-    const stale = await dir.scim('PATCH', `/Users/${created.body.id}`, patch({ op: 'replace', path: 'title', value: 'Two' }), { 'if-match': etag! });
+    const stale = await dir.scim(
+      'PATCH',
+      `/Users/${created.body.id}`,
+      patch({ op: 'replace', path: 'title', value: 'Two' }),
+      { 'if-match': etag! },
+    );
     expect(stale.status).toBe(412);
     const read = await dir.scim('GET', `/Users/${created.body.id}`);
     expect(read.body.title).toBe('One');
-    const stalePut = await dir.scim('PUT', `/Users/${created.body.id}`, { userName: 'etag.user' }, { 'if-match': etag! });
+    const stalePut = await dir.scim(
+      'PUT',
+      `/Users/${created.body.id}`,
+      { userName: 'etag.user' },
+      { 'if-match': etag! },
+    );
     expect(stalePut.status).toBe(412);
-    const staleDelete = await dir.scim('DELETE', `/Users/${created.body.id}`, undefined, { 'if-match': etag! });
+    const staleDelete = await dir.scim('DELETE', `/Users/${created.body.id}`, undefined, {
+      'if-match': etag!,
+    });
     expect(staleDelete.status).toBe(412);
   });
 });
@@ -121,7 +151,10 @@ describe('listing (RFC 7644 §3.4.2, RFC 9865)', () => {
   beforeAll(async () => {
     listing = await server.createDirectory('lister');
     for (let i = 0; i < 25; i++)
-      await listing.scim('POST', '/Users', { userName: `user${String(i).padStart(2, '0')}`, title: i % 2 ? 'odd' : 'even' });
+      await listing.scim('POST', '/Users', {
+        userName: `user${String(i).padStart(2, '0')}`,
+        title: i % 2 ? 'odd' : 'even',
+      });
   });
 
   it('pages with startIndex and count in a stable order', async () => {
@@ -130,13 +163,19 @@ describe('listing (RFC 7644 §3.4.2, RFC 9865)', () => {
     const third = await listing.scim('GET', '/Users?startIndex=21&count=10');
     expect(first.body).toMatchObject({ totalResults: 25, itemsPerPage: 10, startIndex: 1 });
     expect(third.body.itemsPerPage).toBe(5);
-    const names = [...first.body.Resources, ...second.body.Resources, ...third.body.Resources].map((u: { userName: string }) => u.userName);
+    const names = [...first.body.Resources, ...second.body.Resources, ...third.body.Resources].map(
+      (u: { userName: string }) => u.userName,
+    );
     expect(names).toEqual(Array.from({ length: 25 }, (_, i) => `user${String(i).padStart(2, '0')}`));
   });
 
   it('sorts by userName descending', async () => {
     const res = await listing.scim('GET', '/Users?sortBy=userName&sortOrder=descending&count=3');
-    expect(res.body.Resources.map((u: { userName: string }) => u.userName)).toEqual(['user24', 'user23', 'user22']);
+    expect(res.body.Resources.map((u: { userName: string }) => u.userName)).toEqual([
+      'user24',
+      'user23',
+      'user22',
+    ]);
   });
 
   it('returns only the requested attributes, and id always', async () => {
@@ -152,7 +191,13 @@ describe('listing (RFC 7644 §3.4.2, RFC 9865)', () => {
       count: 100,
     });
     expect(res.status).toBe(200);
-    expect(res.body.Resources.map((u: { userName: string }) => u.userName)).toEqual(['user11', 'user13', 'user15', 'user17', 'user19']);
+    expect(res.body.Resources.map((u: { userName: string }) => u.userName)).toEqual([
+      'user11',
+      'user13',
+      'user15',
+      'user17',
+      'user19',
+    ]);
   });
 
   it('walks with cursors while users are created and deleted, serving every surviving user once', async () => {
@@ -193,11 +238,17 @@ describe('authentication and isolation', () => {
     const c = await server.createDirectory('tenant-c');
     const user = (await a.scim('POST', '/Users', { userName: 'shared.name' })).body;
     for (const other of [b, c]) {
-      const viaOtherToken = await send(`${a.scimUrl}/Users/${user.id}`, 'GET', undefined, { authorization: `Bearer ${other.token}` });
+      const viaOtherToken = await send(`${a.scimUrl}/Users/${user.id}`, 'GET', undefined, {
+        authorization: `Bearer ${other.token}`,
+      });
       expect(viaOtherToken.status).toBe(401);
       const inOther = await other.scim('GET', `/Users/${user.id}`);
       expect(inOther.status).toBe(404);
-      const patchOther = await other.scim('PATCH', `/Users/${user.id}`, patch({ op: 'replace', path: 'title', value: 'x' }));
+      const patchOther = await other.scim(
+        'PATCH',
+        `/Users/${user.id}`,
+        patch({ op: 'replace', path: 'title', value: 'x' }),
+      );
       expect(patchOther.status).toBe(404);
       expect((await other.scim('GET', '/Users?filter=userName eq "shared.name"')).body.totalResults).toBe(0);
       // The same userName may exist in another directory.
@@ -214,10 +265,17 @@ describe('authentication and isolation', () => {
     const revoked = await d.scim('GET', '/Users');
     expect(revoked.status).toBe(401);
     expect(revoked.body.detail).toContain('revoked');
-    const rotated = await send(`${d.scimUrl}/Users`, 'GET', undefined, { authorization: `Bearer ${second.secret}` });
+    const rotated = await send(`${d.scimUrl}/Users`, 'GET', undefined, {
+      authorization: `Bearer ${second.secret}`,
+    });
     expect(rotated.status).toBe(200);
     await server.admin.setScimEnabled(d.id, false);
-    const off = await send(`${d.scimUrl}/Users`, 'POST', { userName: 'refused' }, { authorization: `Bearer ${second.secret}` });
+    const off = await send(
+      `${d.scimUrl}/Users`,
+      'POST',
+      { userName: 'refused' },
+      { authorization: `Bearer ${second.secret}` },
+    );
     expect(off.status).toBe(403);
   });
 });
@@ -225,14 +283,26 @@ describe('authentication and isolation', () => {
 describe('provisioning log', () => {
   it('records every request, failed ones included, without secrets', async () => {
     const d = await server.createDirectory('logged');
-    await d.scim('POST', '/Users', { userName: 'logged.user', password: 'hunter2' }, { 'user-agent': 'Test Client' });
+    await d.scim(
+      'POST',
+      '/Users',
+      { userName: 'logged.user', password: 'hunter2' },
+      { 'user-agent': 'Test Client' },
+    );
     await d.scim('POST', '/Users', { userName: 'LOGGED.user' });
     await d.scim('GET', `/Users?filter=${encodeURIComponent('userName eq')}`);
     await server.app.log.flush();
     const entries = await server.admin.logs(d.id);
     expect(entries).toHaveLength(3);
     const [badFilter, dupe, create] = entries;
-    expect(create).toMatchObject({ method: 'POST', operation: 'create', resourceType: 'User', resourceName: 'logged.user', status: 201, client: 'Test Client' });
+    expect(create).toMatchObject({
+      method: 'POST',
+      operation: 'create',
+      resourceType: 'User',
+      resourceName: 'logged.user',
+      status: 201,
+      client: 'Test Client',
+    });
     expect(dupe).toMatchObject({ status: 409, scimType: 'uniqueness', resourceName: 'LOGGED.user' });
     expect(badFilter).toMatchObject({ status: 400, scimType: 'invalidFilter', operation: 'list' });
     const errors = await server.admin.logs(d.id, { errorsOnly: true });

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AdminService } from '../../src/directory/admin-service.js';
 import type { DirectoryInput } from '../../src/directory/admin-service.js';
+import { AdminService } from '../../src/directory/admin-service.js';
 import { type App, buildApp } from '../../src/http/app.js';
 import { Store } from '../../src/store/store.js';
 
@@ -10,6 +10,7 @@ export interface ScimResponse {
   status: number;
   headers: Headers;
   /** Parsed JSON body, or undefined for an empty body. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary SCIM JSON and assert its shape.
   body: any;
 }
 
@@ -82,7 +83,10 @@ export async function startServer(): Promise<TestServer> {
         await admin.createTenant(tenant);
         tenants.add(tenant);
       }
-      const directory = await admin.createDirectory(tenant, { name: `dir-${Math.random().toString(36).slice(2, 8)}`, ...input });
+      const directory = await admin.createDirectory(tenant, {
+        name: `dir-${Math.random().toString(36).slice(2, 8)}`,
+        ...input,
+      });
       const { secret } = await admin.createToken(directory.id);
       const scimUrl = `${url}/scim/v2/${directory.id}`;
       return {

@@ -24,14 +24,24 @@ export function toScimError(error: FastifyError | Error, requestId: string): Sci
   const fastifyError = error as FastifyError;
   const code = fastifyError.code ?? '';
   const status = fastifyError.statusCode ?? 500;
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413) return new ScimError(413, 'The request body is too large');
-  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error instanceof SyntaxError)
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413)
+    return new ScimError(413, 'The request body is too large');
+  if (
+    code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+    code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+    error instanceof SyntaxError
+  )
     return new ScimError(400, 'The request body is not valid JSON', 'invalidSyntax');
-  if (status >= 400 && status < 500) return new ScimError(status, fastifyError.message, status === 400 ? 'invalidSyntax' : undefined);
+  if (status >= 400 && status < 500)
+    return new ScimError(status, fastifyError.message, status === 400 ? 'invalidSyntax' : undefined);
   return new ScimError(500, `Internal error; quote request id ${requestId} when reporting it`);
 }
 
-export function sendScimError(reply: FastifyReply, request: FastifyRequest, error: FastifyError | Error): FastifyReply {
+export function sendScimError(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  error: FastifyError | Error,
+): FastifyReply {
   const scimError = toScimError(error, request.id);
   if (scimError.status >= 500) request.log.error({ err: error }, 'SCIM request failed');
   if (scimError.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="rollcall SCIM"');

@@ -19,7 +19,11 @@ import type { CompareOperator, FilterNode, FilterValue } from './filter-node.js'
  * - dateTime compares chronologically and needs a string literal; ordering a boolean or binary
  *   is an invalidFilter error.
  */
-export function evaluateFilter(filter: FilterNode, resource: JsonObject, type: ResourceTypeDefinition): boolean {
+export function evaluateFilter(
+  filter: FilterNode,
+  resource: JsonObject,
+  type: ResourceTypeDefinition,
+): boolean {
   checkFilter(filter, type);
   return evaluate(filter, {
     values: (path, implicitValue) => readPath(resource, path, type, implicitValue),
@@ -29,7 +33,11 @@ export function evaluateFilter(filter: FilterNode, resource: JsonObject, type: R
 }
 
 /** Evaluates a value-filter (the part inside `[...]`) against one element of a multi-valued attribute. */
-export function matchesElement(filter: FilterNode, element: JsonValue, parent: AttributeDefinition | undefined): boolean {
+export function matchesElement(
+  filter: FilterNode,
+  element: JsonValue,
+  parent: AttributeDefinition | undefined,
+): boolean {
   return evaluate(filter, {
     values: (path) => readSub(element, path.name, parent),
     describe: (path) => describeSub(parent, path.name),
@@ -43,7 +51,11 @@ export function matchesElement(filter: FilterNode, element: JsonValue, parent: A
  * Throws InvalidFilterError for operator/type combinations that are never valid (`active gt true`),
  * whatever the data, so the evaluator and the SQL compiler reject the same filters.
  */
-export function checkFilter(filter: FilterNode, type: ResourceTypeDefinition, parent?: AttributeDefinition): void {
+export function checkFilter(
+  filter: FilterNode,
+  type: ResourceTypeDefinition,
+  parent?: AttributeDefinition,
+): void {
   switch (filter.kind) {
     case 'and':
     case 'or':
@@ -62,10 +74,16 @@ export function checkFilter(filter: FilterNode, type: ResourceTypeDefinition, pa
     case 'compare': {
       const definition = parent ? describeSub(parent, filter.path.name) : describeTopLevel(type, filter.path);
       if (filter.value === null) {
-        if (filter.op !== 'eq' && filter.op !== 'ne') throw new InvalidFilterError(`Operator "${filter.op}" cannot compare with null`);
+        if (filter.op !== 'eq' && filter.op !== 'ne')
+          throw new InvalidFilterError(`Operator "${filter.op}" cannot compare with null`);
         return;
       }
-      normaliseLiteral(filter.op, filter.value, comparisonType(definition, filter.value), definition?.caseExact ?? false);
+      normaliseLiteral(
+        filter.op,
+        filter.value,
+        comparisonType(definition, filter.value),
+        definition?.caseExact ?? false,
+      );
     }
   }
 }
@@ -126,7 +144,10 @@ export function parseBoolean(value: unknown): boolean | undefined {
 }
 
 /** The effective type of a comparison: the schema's, or for schemaless attributes the literal's. */
-export function comparisonType(definition: AttributeDefinition | undefined, literal: FilterValue): AttributeType {
+export function comparisonType(
+  definition: AttributeDefinition | undefined,
+  literal: FilterValue,
+): AttributeType {
   if (definition) return definition.type === 'complex' ? 'string' : definition.type;
   if (typeof literal === 'boolean') return 'boolean';
   if (typeof literal === 'number') return 'decimal';
@@ -144,16 +165,19 @@ export function normaliseLiteral(
   const substring = op === 'co' || op === 'sw' || op === 'ew';
   switch (type) {
     case 'boolean': {
-      if (ordering || substring) throw new InvalidFilterError(`Operator "${op}" is not defined for boolean attributes`);
+      if (ordering || substring)
+        throw new InvalidFilterError(`Operator "${op}" is not defined for boolean attributes`);
       const b = parseBoolean(literal);
-      if (b === undefined) throw new InvalidFilterError(`Expected true or false, found ${JSON.stringify(literal)}`);
+      if (b === undefined)
+        throw new InvalidFilterError(`Expected true or false, found ${JSON.stringify(literal)}`);
       return b;
     }
     case 'integer':
     case 'decimal': {
       if (substring) throw new InvalidFilterError(`Operator "${op}" is not defined for numbers`);
       const n = typeof literal === 'number' ? literal : Number(literal);
-      if (typeof literal === 'boolean' || Number.isNaN(n)) throw new InvalidFilterError(`Expected a number, found ${JSON.stringify(literal)}`);
+      if (typeof literal === 'boolean' || Number.isNaN(n))
+        throw new InvalidFilterError(`Expected a number, found ${JSON.stringify(literal)}`);
       return n;
     }
     case 'dateTime': {
@@ -163,7 +187,8 @@ export function normaliseLiteral(
         throw new InvalidFilterError(`Expected a dateTime string, found ${JSON.stringify(literal)}`);
       if (substring) return literal;
       const ms = Date.parse(literal);
-      if (Number.isNaN(ms)) throw new InvalidFilterError(`Expected a dateTime, found ${JSON.stringify(literal)}`);
+      if (Number.isNaN(ms))
+        throw new InvalidFilterError(`Expected a dateTime, found ${JSON.stringify(literal)}`);
       return new Date(ms).toISOString();
     }
     case 'binary':
@@ -176,7 +201,12 @@ export function normaliseLiteral(
   }
 }
 
-function compareValue(op: CompareOperator, actual: unknown, literal: Exclude<FilterValue, null>, definition: AttributeDefinition | undefined): boolean {
+function compareValue(
+  op: CompareOperator,
+  actual: unknown,
+  literal: Exclude<FilterValue, null>,
+  definition: AttributeDefinition | undefined,
+): boolean {
   const type = comparisonType(definition, literal);
   const caseExact = definition?.caseExact ?? false;
   const expected = normaliseLiteral(op, literal, type, caseExact);
@@ -226,7 +256,11 @@ function compareValue(op: CompareOperator, actual: unknown, literal: Exclude<Fil
   }
 }
 
-function containerOf(resource: JsonObject, path: AttributePath, type: ResourceTypeDefinition): JsonValue | undefined {
+function containerOf(
+  resource: JsonObject,
+  path: AttributePath,
+  type: ResourceTypeDefinition,
+): JsonValue | undefined {
   if (path.uri === undefined || path.uri.toLowerCase() === type.schema.id.toLowerCase()) return resource;
   return getCaseInsensitive(resource, path.uri);
 }
@@ -261,7 +295,10 @@ function elementsAt(resource: JsonObject, path: AttributePath, type: ResourceTyp
   return { elements, definition };
 }
 
-function describeTopLevel(type: ResourceTypeDefinition, path: AttributePath): AttributeDefinition | undefined {
+function describeTopLevel(
+  type: ResourceTypeDefinition,
+  path: AttributePath,
+): AttributeDefinition | undefined {
   const resolved = resolveAttribute(type, path);
   if (!resolved) return undefined;
   if (resolved.subAttribute) return resolved.subAttribute;
@@ -271,7 +308,8 @@ function describeTopLevel(type: ResourceTypeDefinition, path: AttributePath): At
 
 function readSub(element: JsonValue, name: string, parent: AttributeDefinition | undefined): unknown[] {
   // A multi-valued attribute of simple values (rare) is filtered on the element itself as "value".
-  if (!isObject(element)) return parent?.type !== 'complex' && name.toLowerCase() === 'value' ? [element] : [];
+  if (!isObject(element))
+    return parent?.type !== 'complex' && name.toLowerCase() === 'value' ? [element] : [];
   const v = getCaseInsensitive(element, name);
   return v === undefined ? [] : [v];
 }

@@ -2,7 +2,17 @@ import type { AttributePath } from '../schema/registry.js';
 
 /** RFC 7644 §3.4.2.2 comparison operators. */
 export type CompareOperator = 'eq' | 'ne' | 'co' | 'sw' | 'ew' | 'gt' | 'ge' | 'lt' | 'le';
-export const COMPARE_OPERATORS: readonly CompareOperator[] = ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'];
+export const COMPARE_OPERATORS: readonly CompareOperator[] = [
+  'eq',
+  'ne',
+  'co',
+  'sw',
+  'ew',
+  'gt',
+  'ge',
+  'lt',
+  'le',
+];
 
 /** A filter literal: JSON string, number, true/false or null. */
 export type FilterValue = string | number | boolean | null;
@@ -47,7 +57,8 @@ export type FilterNode = CompareNode | PresentNode | AndNode | OrNode | NotNode 
 export const compare = (op: CompareOperator, path: AttributePath, value: FilterValue): CompareNode =>
   Object.freeze({ kind: 'compare', op, path, value });
 export const present = (path: AttributePath): PresentNode => Object.freeze({ kind: 'present', path });
-export const and = (left: FilterNode, right: FilterNode): AndNode => Object.freeze({ kind: 'and', left, right });
+export const and = (left: FilterNode, right: FilterNode): AndNode =>
+  Object.freeze({ kind: 'and', left, right });
 export const or = (left: FilterNode, right: FilterNode): OrNode => Object.freeze({ kind: 'or', left, right });
 export const not = (operand: FilterNode): NotNode => Object.freeze({ kind: 'not', operand });
 export const valuePath = (path: AttributePath, filter: FilterNode): ValuePathNode =>

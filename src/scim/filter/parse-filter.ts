@@ -122,7 +122,8 @@ export class FilterParser {
       throw this.error('A value filter can only name sub-attributes of its attribute', pathToken);
     if (this.peek()?.type === '[') {
       if (nested) throw this.error('Value filters cannot be nested', this.peek());
-      if (path.subAttribute !== undefined) throw this.error('A value filter must follow an attribute, not a sub-attribute');
+      if (path.subAttribute !== undefined)
+        throw this.error('A value filter must follow an attribute, not a sub-attribute');
       this.pos++;
       const inner = this.parseOr(true);
       this.expect(']');
@@ -132,7 +133,8 @@ export class FilterParser {
       if (sub?.type === 'word' && sub.value.startsWith('.')) {
         this.pos++;
         const subPath = parseAttributePath(sub.value.slice(1));
-        if (!subPath || subPath.uri || subPath.subAttribute) throw this.error(`Invalid sub-attribute "${sub.value}"`, sub);
+        if (!subPath || subPath.uri || subPath.subAttribute)
+          throw this.error(`Invalid sub-attribute "${sub.value}"`, sub);
         return valuePath(path, and(inner, this.parseCondition(subPath)));
       }
       return valuePath(path, inner);
@@ -146,7 +148,8 @@ export class FilterParser {
     if (opToken?.type !== 'word') throw this.error('Expected an operator after the attribute', opToken);
     const op = opToken.value.toLowerCase();
     if (op === 'pr') return present(path);
-    if (!COMPARE_OPERATORS.includes(op as CompareOperator)) throw this.error(`Unknown operator "${opToken.value}"`, opToken);
+    if (!COMPARE_OPERATORS.includes(op as CompareOperator))
+      throw this.error(`Unknown operator "${opToken.value}"`, opToken);
     return compare(op as CompareOperator, path, this.parseValue());
   }
 
@@ -160,7 +163,10 @@ export class FilterParser {
       if (word === 'false') return false;
       if (word === 'null') return null;
     }
-    throw this.error(`Expected a value (a quoted string, number, true, false or null), found ${describe(token)}`, token);
+    throw this.error(
+      `Expected a value (a quoted string, number, true, false or null), found ${describe(token)}`,
+      token,
+    );
   }
 
   parsePathToken(): AttributePath {
@@ -199,7 +205,8 @@ export const MAX_FILTER_LENGTH = 4096;
 
 /** Parses a SCIM filter into a frozen tree. Throws InvalidFilterError (400 invalidFilter). */
 export function parseFilter(text: string): FilterNode {
-  if (text.length > MAX_FILTER_LENGTH) throw new InvalidFilterError(`Filter longer than ${MAX_FILTER_LENGTH} characters`);
+  if (text.length > MAX_FILTER_LENGTH)
+    throw new InvalidFilterError(`Filter longer than ${MAX_FILTER_LENGTH} characters`);
   if (text.trim() === '') throw new InvalidFilterError('Empty filter');
   return FilterParser.of(text).parseFilter();
 }

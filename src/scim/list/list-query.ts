@@ -24,7 +24,8 @@ export type RawListParameters = Record<string, unknown>;
 function integer(name: string, value: unknown): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(n)) throw new InvalidValueError(`${name} must be an integer, found ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n))
+    throw new InvalidValueError(`${name} must be an integer, found ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -33,7 +34,8 @@ function attributeList(name: string, value: unknown): string[] | undefined {
   const items = Array.isArray(value) ? value : String(value).split(',');
   const names = items.map((v) => String(v).trim()).filter((v) => v !== '');
   for (const n of names) {
-    if (!parseAttributePath(n) && !/^urn:/i.test(n)) throw new InvalidValueError(`Invalid attribute name "${n}" in ${name}`);
+    if (!parseAttributePath(n) && !/^urn:/i.test(n))
+      throw new InvalidValueError(`Invalid attribute name "${n}" in ${name}`);
   }
   return names;
 }
@@ -49,10 +51,14 @@ function pick(raw: RawListParameters, name: string): unknown {
 /** Validates list/search parameters (RFC 7644 §3.4.2, cursors RFC 9865). */
 export function parseListParameters(raw: RawListParameters): ListParameters {
   const filterText = pick(raw, 'filter');
-  if (filterText !== undefined && typeof filterText !== 'string') throw new InvalidValueError('filter must be a string');
+  if (filterText !== undefined && typeof filterText !== 'string')
+    throw new InvalidValueError('filter must be a string');
   // RFC 7644 §3.4.2.4: startIndex below 1 is 1, a negative count is 0.
   const startIndex = Math.max(1, integer('startIndex', pick(raw, 'startIndex')) ?? 1);
-  const count = Math.min(MAX_PAGE_SIZE, Math.max(0, integer('count', pick(raw, 'count')) ?? DEFAULT_PAGE_SIZE));
+  const count = Math.min(
+    MAX_PAGE_SIZE,
+    Math.max(0, integer('count', pick(raw, 'count')) ?? DEFAULT_PAGE_SIZE),
+  );
   const sortByText = pick(raw, 'sortBy');
   let sortBy: AttributePath | undefined;
   if (sortByText !== undefined && sortByText !== '') {
@@ -64,11 +70,14 @@ export function parseListParameters(raw: RawListParameters): ListParameters {
   if (sortOrderText !== undefined && sortOrderText !== '') {
     const lower = String(sortOrderText).toLowerCase();
     if (lower !== 'ascending' && lower !== 'descending')
-      throw new InvalidValueError(`sortOrder must be "ascending" or "descending", found "${String(sortOrderText)}"`);
+      throw new InvalidValueError(
+        `sortOrder must be "ascending" or "descending", found "${String(sortOrderText)}"`,
+      );
     sortOrder = lower;
   }
   const cursor = pick(raw, 'cursor');
-  if (cursor !== undefined && typeof cursor !== 'string') throw new InvalidValueError('cursor must be a string');
+  if (cursor !== undefined && typeof cursor !== 'string')
+    throw new InvalidValueError('cursor must be a string');
   const filter = filterText === undefined || filterText.trim() === '' ? undefined : parseFilter(filterText);
   return {
     ...(filter && { filter }),

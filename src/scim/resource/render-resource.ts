@@ -46,7 +46,11 @@ function meta(resourceType: 'User' | 'Group', record: ResourceRecord, location: 
  * The full SCIM representation of a user. `groups` is omitted when the caller did not read them
  * (because the projection excludes them).
  */
-export function renderUser(record: ResourceRecord, baseUrl: string, groups?: readonly GroupMembership[]): JsonObject {
+export function renderUser(
+  record: ResourceRecord,
+  baseUrl: string,
+  groups?: readonly GroupMembership[],
+): JsonObject {
   const resource: JsonObject = {
     schemas: [USER_SCHEMA, ...extensionUris(record.data)],
     id: record.id,
@@ -64,7 +68,11 @@ export function renderUser(record: ResourceRecord, baseUrl: string, groups?: rea
 }
 
 /** The full SCIM representation of a group; `members` omitted when not read. */
-export function renderGroup(record: ResourceRecord, baseUrl: string, members?: readonly MemberEntry[]): JsonObject {
+export function renderGroup(
+  record: ResourceRecord,
+  baseUrl: string,
+  members?: readonly MemberEntry[],
+): JsonObject {
   const resource: JsonObject = {
     schemas: [GROUP_SCHEMA, ...extensionUris(record.data)],
     id: record.id,

@@ -1,5 +1,13 @@
 /** Attribute and schema metadata (RFC 7643 §2, §7). */
-export type AttributeType = 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'complex' | 'binary';
+export type AttributeType =
+  | 'string'
+  | 'boolean'
+  | 'decimal'
+  | 'integer'
+  | 'dateTime'
+  | 'reference'
+  | 'complex'
+  | 'binary';
 export type Mutability = 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly';
 export type Returned = 'always' | 'never' | 'default' | 'request';
 export type Uniqueness = 'none' | 'server' | 'global';
@@ -29,7 +37,11 @@ export interface SchemaDefinition {
 type AttributeOptions = Partial<Omit<AttributeDefinition, 'name' | 'type'>>;
 
 /** Builds a definition with RFC 7643 §2.2 defaults, so schema files list only what differs. */
-export function attribute(name: string, type: AttributeType, options: AttributeOptions = {}): AttributeDefinition {
+export function attribute(
+  name: string,
+  type: AttributeType,
+  options: AttributeOptions = {},
+): AttributeDefinition {
   return Object.freeze({
     name,
     type,
@@ -58,8 +70,13 @@ export function multiValuedComplex(
     description,
     subAttributes: [
       attribute('value', valueType, { description: `The ${name} value.` }),
-      attribute('display', 'string', { description: 'A human-readable name, primarily used for display purposes.' }),
-      attribute('type', 'string', { description: `A label indicating the ${name}' function.`, canonicalValues: types }),
+      attribute('display', 'string', {
+        description: 'A human-readable name, primarily used for display purposes.',
+      }),
+      attribute('type', 'string', {
+        description: `A label indicating the ${name}' function.`,
+        canonicalValues: types,
+      }),
       attribute('primary', 'boolean', { description: 'Indicates the primary or preferred value.' }),
       ...extra,
     ],

@@ -20,7 +20,11 @@ export const commonAttributes = [
       attribute('resourceType', 'string', { caseExact: true, mutability: 'readOnly' }),
       attribute('created', 'dateTime', { mutability: 'readOnly' }),
       attribute('lastModified', 'dateTime', { mutability: 'readOnly' }),
-      attribute('location', 'reference', { caseExact: true, mutability: 'readOnly', referenceTypes: ['uri'] }),
+      attribute('location', 'reference', {
+        caseExact: true,
+        mutability: 'readOnly',
+        referenceTypes: ['uri'],
+      }),
       attribute('version', 'string', { caseExact: true, mutability: 'readOnly' }),
     ],
   }),

@@ -18,7 +18,10 @@ export const coreGroupSchema: SchemaDefinition = {
       subAttributes: [
         attribute('value', 'string', { mutability: 'immutable', description: 'Identifier of the member.' }),
         attribute('$ref', 'reference', { mutability: 'immutable', referenceTypes: ['User', 'Group'] }),
-        attribute('display', 'string', { mutability: 'readOnly', description: 'A human-readable name of the member.' }),
+        attribute('display', 'string', {
+          mutability: 'readOnly',
+          description: 'A human-readable name of the member.',
+        }),
         attribute('type', 'string', { mutability: 'immutable', canonicalValues: ['User', 'Group'] }),
       ],
     }),

@@ -25,10 +25,17 @@ export const coreUserSchema: SchemaDefinition = {
     }),
     attribute('displayName', 'string', { description: 'The name of the User, suitable for display.' }),
     attribute('nickName', 'string', { description: 'The casual way to address the user.' }),
-    attribute('profileUrl', 'reference', { referenceTypes: ['external'], description: "A URI to the User's profile." }),
+    attribute('profileUrl', 'reference', {
+      referenceTypes: ['external'],
+      description: "A URI to the User's profile.",
+    }),
     attribute('title', 'string', { description: "The user's title, such as 'Vice President'." }),
-    attribute('userType', 'string', { description: 'The relationship between the organization and the user.' }),
-    attribute('preferredLanguage', 'string', { description: "The User's preferred written or spoken language." }),
+    attribute('userType', 'string', {
+      description: 'The relationship between the organization and the user.',
+    }),
+    attribute('preferredLanguage', 'string', {
+      description: "The User's preferred written or spoken language.",
+    }),
     attribute('locale', 'string', { description: "The User's default location for localization." }),
     attribute('timezone', 'string', { description: "The User's time zone in the 'Olson' format." }),
     attribute('active', 'boolean', { description: "The User's administrative status." }),
@@ -67,7 +74,10 @@ export const coreUserSchema: SchemaDefinition = {
         attribute('region', 'string', { description: 'The state or region component.' }),
         attribute('postalCode', 'string', { description: 'The zip code or postal code component.' }),
         attribute('country', 'string', { description: 'The country name component.' }),
-        attribute('type', 'string', { canonicalValues: ['work', 'home', 'other'], description: 'The address type.' }),
+        attribute('type', 'string', {
+          canonicalValues: ['work', 'home', 'other'],
+          description: 'The address type.',
+        }),
         attribute('primary', 'boolean', { description: 'Indicates the primary mailing address.' }),
       ],
     }),

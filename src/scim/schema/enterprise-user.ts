@@ -7,7 +7,9 @@ export const enterpriseUserSchema: SchemaDefinition = {
   name: 'EnterpriseUser',
   description: 'Enterprise User',
   attributes: [
-    attribute('employeeNumber', 'string', { description: 'Numeric or alphanumeric identifier assigned to a person.' }),
+    attribute('employeeNumber', 'string', {
+      description: 'Numeric or alphanumeric identifier assigned to a person.',
+    }),
     attribute('costCenter', 'string', { description: 'Identifies the name of a cost center.' }),
     attribute('organization', 'string', { description: 'Identifies the name of an organization.' }),
     attribute('division', 'string', { description: 'Identifies the name of a division.' }),
@@ -15,9 +17,14 @@ export const enterpriseUserSchema: SchemaDefinition = {
     attribute('manager', 'complex', {
       description: "The User's manager.",
       subAttributes: [
-        attribute('value', 'string', { description: 'The id of the SCIM resource representing the manager.' }),
+        attribute('value', 'string', {
+          description: 'The id of the SCIM resource representing the manager.',
+        }),
         attribute('$ref', 'reference', { referenceTypes: ['User'], description: 'The URI of the manager.' }),
-        attribute('displayName', 'string', { mutability: 'readOnly', description: 'The displayName of the manager.' }),
+        attribute('displayName', 'string', {
+          mutability: 'readOnly',
+          description: 'The displayName of the manager.',
+        }),
       ],
     }),
   ],

@@ -32,7 +32,11 @@ export const groupResourceType: ResourceTypeDefinition = {
 };
 
 export const resourceTypes: readonly ResourceTypeDefinition[] = [userResourceType, groupResourceType];
-export const allSchemas: readonly SchemaDefinition[] = [coreUserSchema, enterpriseUserSchema, coreGroupSchema];
+export const allSchemas: readonly SchemaDefinition[] = [
+  coreUserSchema,
+  enterpriseUserSchema,
+  coreGroupSchema,
+];
 
 /** An attribute reference as written in a filter or PATCH path: `[uri:]name[.subAttribute]`. */
 export interface AttributePath {
@@ -68,7 +72,10 @@ export function findExtension(type: ResourceTypeDefinition, uri: string): Schema
  * callers treat them as schemaless (stored and filtered verbatim), so extensions that the client
  * declares but we do not know still work.
  */
-export function resolveAttribute(type: ResourceTypeDefinition, path: AttributePath): ResolvedAttribute | undefined {
+export function resolveAttribute(
+  type: ResourceTypeDefinition,
+  path: AttributePath,
+): ResolvedAttribute | undefined {
   let extension: string | undefined;
   let attr: AttributeDefinition | undefined;
   if (path.uri === undefined || isCoreSchema(type, path.uri)) {

@@ -12,6 +12,7 @@ export function encodeCursor(seq: number): string {
 export function decodeCursor(cursor: string): number {
   const match = /^c1\.([0-9a-z]{1,13})$/.exec(cursor);
   const seq = match ? Number.parseInt(match[1]!, 36) : Number.NaN;
-  if (!Number.isSafeInteger(seq) || seq < 0) throw new ScimError(400, `Invalid cursor "${cursor}"`, 'invalidCursor');
+  if (!Number.isSafeInteger(seq) || seq < 0)
+    throw new ScimError(400, `Invalid cursor "${cursor}"`, 'invalidCursor');
   return seq;
 }

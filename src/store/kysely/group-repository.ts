@@ -85,7 +85,11 @@ export class GroupRepository {
 
   async list(scope: Scope, query: ListQuery): Promise<ListPage<StoredGroup>> {
     const page = await listRows<Selectable<GroupTable>>(this.db, this.dialect, 'groups', scope, query);
-    return { totalResults: page.totalResults, resources: page.rows.map(toStoredGroup), nextCursor: page.nextCursor };
+    return {
+      totalResults: page.totalResults,
+      resources: page.rows.map(toStoredGroup),
+      nextCursor: page.nextCursor,
+    };
   }
 
   /** The members of groups, with display names as a client sees them. */
@@ -114,7 +118,9 @@ export class GroupRepository {
         'm.group_id',
         'm.member_id',
         'm.member_type',
-        sql<string | null>`case when m.member_type = 'User' then ${userDisplay} else g.display_name end`.as('display'),
+        sql<string | null>`case when m.member_type = 'User' then ${userDisplay} else g.display_name end`.as(
+          'display',
+        ),
       ])
       .where('m.tenant_id', '=', scope.tenantId)
       .where('m.directory_id', '=', scope.directoryId)
@@ -122,7 +128,9 @@ export class GroupRepository {
       .orderBy('m.member_id')
       .execute();
     for (const row of rows)
-      result.get(row.group_id)?.push({ value: row.member_id, type: row.member_type, display: row.display ?? null });
+      result
+        .get(row.group_id)
+        ?.push({ value: row.member_id, type: row.member_type, display: row.display ?? null });
     return result;
   }
 
@@ -215,14 +223,22 @@ function memberFilterSql(node: FilterNode): ReturnType<typeof sql<boolean>> {
       return sql<boolean>`(not ${memberFilterSql(node.operand)})`;
     case 'compare': {
       const name = node.path.name.toLowerCase();
-      if ((name === 'value' || name === 'type') && (node.op === 'eq' || node.op === 'ne') && typeof node.value === 'string') {
+      if (
+        (name === 'value' || name === 'type') &&
+        (node.op === 'eq' || node.op === 'ne') &&
+        typeof node.value === 'string'
+      ) {
         // value is case-exact (an id); type is compared case-insensitively like the schema says.
         const column = name === 'value' ? sql`member_id` : sql`lower(member_type)`;
         const literal = name === 'value' ? node.value : node.value.toLowerCase();
-        return node.op === 'eq' ? sql<boolean>`${column} = ${literal}` : sql<boolean>`${column} <> ${literal}`;
+        return node.op === 'eq'
+          ? sql<boolean>`${column} = ${literal}`
+          : sql<boolean>`${column} <> ${literal}`;
       }
       break;
     }
   }
-  throw new InvalidFilterError('A member filter in a PATCH path may only compare value or type with eq or ne');
+  throw new InvalidFilterError(
+    'A member filter in a PATCH path may only compare value or type with eq or ne',
+  );
 }

@@ -62,11 +62,9 @@ export async function listRows<Row extends { seq: number }>(
     return { totalResults, rows, ...(more && last && { nextCursor: encodeCursor(Number(last.seq)) }) };
   }
 
-  let select = db
-    .selectFrom(table)
-    .selectAll()
-    .where(sql<SqlBool>`${where()}`);
-  if (query.sortBy) select = select.orderBy(compileSortKey(resource, query.sortBy, dialect), descending ? 'desc' : 'asc');
+  let select = db.selectFrom(table).selectAll().where(sql<SqlBool>`${where()}`);
+  if (query.sortBy)
+    select = select.orderBy(compileSortKey(resource, query.sortBy, dialect), descending ? 'desc' : 'asc');
   const rows = (await select
     .orderBy(seqRef, descending && query.sortBy ? 'desc' : 'asc')
     .limit(query.count)

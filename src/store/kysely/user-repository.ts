@@ -97,7 +97,11 @@ export class UserRepository {
 
   async list(scope: Scope, query: ListQuery): Promise<ListPage<StoredUser>> {
     const page = await listRows<Selectable<UserTable>>(this.db, this.dialect, 'users', scope, query);
-    return { totalResults: page.totalResults, resources: page.rows.map(toStoredUser), nextCursor: page.nextCursor };
+    return {
+      totalResults: page.totalResults,
+      resources: page.rows.map(toStoredUser),
+      nextCursor: page.nextCursor,
+    };
   }
 
   /** The groups a user is a direct member of, via the member index. */

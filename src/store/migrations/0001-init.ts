@@ -7,7 +7,10 @@ export function init(dialect: DialectName) {
     async up(db: Kysely<unknown>): Promise<void> {
       // An ever-increasing row number for paging order and cursors. SQLite's AUTOINCREMENT never
       // reuses a deleted number, so a keyset cursor stays correct while rows are deleted mid-walk.
-      const seqColumn = dialect === 'sqlite' ? sql.raw('integer primary key autoincrement') : sql.raw('bigint generated always as identity');
+      const seqColumn =
+        dialect === 'sqlite'
+          ? sql.raw('integer primary key autoincrement')
+          : sql.raw('bigint generated always as identity');
       const keyed = dialect === 'postgres';
 
       await db.schema
@@ -34,7 +37,9 @@ export function init(dialect: DialectName) {
         .createTable('scim_tokens')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('tenant_id', 'text', (c) => c.notNull())
-        .addColumn('directory_id', 'text', (c) => c.notNull().references('directories.id').onDelete('cascade'))
+        .addColumn('directory_id', 'text', (c) =>
+          c.notNull().references('directories.id').onDelete('cascade'),
+        )
         .addColumn('prefix', 'text', (c) => c.notNull())
         .addColumn('hash', 'text', (c) => c.notNull().unique())
         .addColumn('created_at', 'text', (c) => c.notNull())
@@ -42,7 +47,11 @@ export function init(dialect: DialectName) {
         .addColumn('expires_at', 'text')
         .addColumn('revoked_at', 'text')
         .execute();
-      await db.schema.createIndex('scim_tokens_directory').on('scim_tokens').columns(['tenant_id', 'directory_id']).execute();
+      await db.schema
+        .createIndex('scim_tokens_directory')
+        .on('scim_tokens')
+        .columns(['tenant_id', 'directory_id'])
+        .execute();
 
       let users = db.schema
         .createTable('users')
@@ -61,11 +70,34 @@ export function init(dialect: DialectName) {
         .addColumn('updated_at', 'text', (c) => c.notNull());
       if (keyed) users = users.addPrimaryKeyConstraint('users_pk', ['tenant_id', 'directory_id', 'id']);
       await users.execute();
-      if (!keyed) await db.schema.createIndex('users_id').unique().on('users').columns(['tenant_id', 'directory_id', 'id']).execute();
-      await db.schema.createIndex('users_user_name').unique().on('users').columns(['tenant_id', 'directory_id', 'user_name_key']).execute();
-      await db.schema.createIndex('users_external_id').on('users').columns(['tenant_id', 'directory_id', 'external_id']).execute();
-      await db.schema.createIndex('users_display_name').on('users').columns(['tenant_id', 'directory_id', 'display_name_key']).execute();
-      await db.schema.createIndex('users_seq').on('users').columns(['tenant_id', 'directory_id', 'seq']).execute();
+      if (!keyed)
+        await db.schema
+          .createIndex('users_id')
+          .unique()
+          .on('users')
+          .columns(['tenant_id', 'directory_id', 'id'])
+          .execute();
+      await db.schema
+        .createIndex('users_user_name')
+        .unique()
+        .on('users')
+        .columns(['tenant_id', 'directory_id', 'user_name_key'])
+        .execute();
+      await db.schema
+        .createIndex('users_external_id')
+        .on('users')
+        .columns(['tenant_id', 'directory_id', 'external_id'])
+        .execute();
+      await db.schema
+        .createIndex('users_display_name')
+        .on('users')
+        .columns(['tenant_id', 'directory_id', 'display_name_key'])
+        .execute();
+      await db.schema
+        .createIndex('users_seq')
+        .on('users')
+        .columns(['tenant_id', 'directory_id', 'seq'])
+        .execute();
 
       await db.schema
         .createTable('user_emails')
@@ -79,7 +111,11 @@ export function init(dialect: DialectName) {
         .addColumn('primary', 'integer', (c) => c.notNull())
         .addPrimaryKeyConstraint('user_emails_pk', ['tenant_id', 'directory_id', 'user_id', 'ordinal'])
         .execute();
-      await db.schema.createIndex('user_emails_value').on('user_emails').columns(['tenant_id', 'directory_id', 'value_key']).execute();
+      await db.schema
+        .createIndex('user_emails_value')
+        .on('user_emails')
+        .columns(['tenant_id', 'directory_id', 'value_key'])
+        .execute();
 
       let groups = db.schema
         .createTable('groups')
@@ -96,10 +132,29 @@ export function init(dialect: DialectName) {
         .addColumn('updated_at', 'text', (c) => c.notNull());
       if (keyed) groups = groups.addPrimaryKeyConstraint('groups_pk', ['tenant_id', 'directory_id', 'id']);
       await groups.execute();
-      if (!keyed) await db.schema.createIndex('groups_id').unique().on('groups').columns(['tenant_id', 'directory_id', 'id']).execute();
-      await db.schema.createIndex('groups_display_name').unique().on('groups').columns(['tenant_id', 'directory_id', 'display_name_key']).execute();
-      await db.schema.createIndex('groups_external_id').on('groups').columns(['tenant_id', 'directory_id', 'external_id']).execute();
-      await db.schema.createIndex('groups_seq').on('groups').columns(['tenant_id', 'directory_id', 'seq']).execute();
+      if (!keyed)
+        await db.schema
+          .createIndex('groups_id')
+          .unique()
+          .on('groups')
+          .columns(['tenant_id', 'directory_id', 'id'])
+          .execute();
+      await db.schema
+        .createIndex('groups_display_name')
+        .unique()
+        .on('groups')
+        .columns(['tenant_id', 'directory_id', 'display_name_key'])
+        .execute();
+      await db.schema
+        .createIndex('groups_external_id')
+        .on('groups')
+        .columns(['tenant_id', 'directory_id', 'external_id'])
+        .execute();
+      await db.schema
+        .createIndex('groups_seq')
+        .on('groups')
+        .columns(['tenant_id', 'directory_id', 'seq'])
+        .execute();
 
       await db.schema
         .createTable('group_members')
@@ -110,7 +165,11 @@ export function init(dialect: DialectName) {
         .addColumn('member_type', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('group_members_pk', ['tenant_id', 'directory_id', 'group_id', 'member_id'])
         .execute();
-      await db.schema.createIndex('group_members_member').on('group_members').columns(['tenant_id', 'directory_id', 'member_id']).execute();
+      await db.schema
+        .createIndex('group_members_member')
+        .on('group_members')
+        .columns(['tenant_id', 'directory_id', 'member_id'])
+        .execute();
 
       let log = db.schema
         .createTable('provisioning_log')
@@ -130,9 +189,14 @@ export function init(dialect: DialectName) {
         .addColumn('detail', 'text')
         .addColumn('duration_ms', 'real', (c) => c.notNull())
         .addColumn('client', 'text');
-      if (keyed) log = log.addPrimaryKeyConstraint('provisioning_log_pk', ['tenant_id', 'directory_id', 'seq']);
+      if (keyed)
+        log = log.addPrimaryKeyConstraint('provisioning_log_pk', ['tenant_id', 'directory_id', 'seq']);
       await log.execute();
-      await db.schema.createIndex('provisioning_log_directory').on('provisioning_log').columns(['tenant_id', 'directory_id', 'seq']).execute();
+      await db.schema
+        .createIndex('provisioning_log_directory')
+        .on('provisioning_log')
+        .columns(['tenant_id', 'directory_id', 'seq'])
+        .execute();
       await db.schema
         .createIndex('provisioning_log_errors')
         .on('provisioning_log')

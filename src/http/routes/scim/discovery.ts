@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../../../scim/errors.js';
 import type { JsonObject } from '../../../scim/json/json-value.js';
-import { listResponse } from '../../../scim/list/list-response.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../../scim/list/list-query.js';
+import { listResponse } from '../../../scim/list/list-response.js';
 import type { AttributeDefinition, SchemaDefinition } from '../../../scim/schema/attribute.js';
 import { allSchemas, resourceTypes } from '../../../scim/schema/registry.js';
 import { RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA } from '../../../scim/urns.js';
@@ -33,7 +33,8 @@ function serviceProviderConfig(baseUrl: string): JsonObject {
       {
         type: 'oauthbearertoken',
         name: 'Bearer token',
-        description: 'The directory\'s SCIM token, sent as "Authorization: Bearer <token>" (Entra\'s "Secret Token").',
+        description:
+          'The directory\'s SCIM token, sent as "Authorization: Bearer <token>" (Entra\'s "Secret Token").',
         primary: true,
       },
     ],
@@ -87,7 +88,9 @@ function schemaResource(baseUrl: string, schema: SchemaDefinition): JsonObject {
 export async function discoveryRoutes(app: FastifyInstance): Promise<void> {
   // Some clients probe the base URL itself during "Test Connection" (growthbook PR #5258).
   app.get('/', async (request, reply) => sendScim(reply, 200, serviceProviderConfig(baseUrlOf(request))));
-  app.get('/ServiceProviderConfig', async (request, reply) => sendScim(reply, 200, serviceProviderConfig(baseUrlOf(request))));
+  app.get('/ServiceProviderConfig', async (request, reply) =>
+    sendScim(reply, 200, serviceProviderConfig(baseUrlOf(request))),
+  );
 
   app.get('/ResourceTypes', async (request, reply) => {
     const base = baseUrlOf(request);
@@ -111,4 +114,3 @@ export async function discoveryRoutes(app: FastifyInstance): Promise<void> {
     return sendScim(reply, 200, schemaResource(baseUrlOf(request), schema));
   });
 }
-

@@ -1,5 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ProvisioningService, Projection, ResourceResult, ScimContext } from '../../../directory/provisioning-service.js';
+import type {
+  Projection,
+  ProvisioningService,
+  ResourceResult,
+  ScimContext,
+} from '../../../directory/provisioning-service.js';
 import { InvalidSyntaxError } from '../../../scim/errors.js';
 import { getCaseInsensitive, isObject, type JsonObject } from '../../../scim/json/json-value.js';
 import { parseListParameters, type RawListParameters } from '../../../scim/list/list-query.js';
@@ -16,8 +21,20 @@ interface ResourceOperations {
   list(ctx: ScimContext, raw: RawListParameters): Promise<JsonObject>;
   get(ctx: ScimContext, id: string, projection: Projection): Promise<ResourceResult>;
   create(ctx: ScimContext, body: unknown, projection: Projection): Promise<ResourceResult>;
-  replace(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined, projection: Projection): Promise<ResourceResult>;
-  patch(ctx: ScimContext, id: string, body: unknown, ifMatch: string | undefined, projection: Projection): Promise<ResourceResult>;
+  replace(
+    ctx: ScimContext,
+    id: string,
+    body: unknown,
+    ifMatch: string | undefined,
+    projection: Projection,
+  ): Promise<ResourceResult>;
+  patch(
+    ctx: ScimContext,
+    id: string,
+    body: unknown,
+    ifMatch: string | undefined,
+    projection: Projection,
+  ): Promise<ResourceResult>;
   remove(ctx: ScimContext, id: string, ifMatch: string | undefined): Promise<ResourceResult>;
 }
 
@@ -51,7 +68,10 @@ export function groupOperations(service: ProvisioningService): ResourceOperation
   };
 }
 
-type IdRequest = FastifyRequest<{ Params: { directoryId: string; id: string }; Querystring: Record<string, string> }>;
+type IdRequest = FastifyRequest<{
+  Params: { directoryId: string; id: string };
+  Querystring: Record<string, string>;
+}>;
 
 function projectionOf(request: FastifyRequest): Projection {
   const { attributes, excludedAttributes } = parseListParameters({
@@ -66,7 +86,13 @@ function ifMatchOf(request: FastifyRequest): string | undefined {
   return Array.isArray(header) ? header.join(',') : header;
 }
 
-function note(request: FastifyRequest, ops: ResourceOperations, operation: string, id?: string, body?: unknown): void {
+function note(
+  request: FastifyRequest,
+  ops: ResourceOperations,
+  operation: string,
+  id?: string,
+  body?: unknown,
+): void {
   request.scim.operation = operation;
   request.scim.resourceType = ops.type;
   if (id !== undefined) request.scim.resourceId = id;
@@ -93,8 +119,13 @@ export function resourceRoutes(ops: ResourceOperations) {
 
     app.post(`${path}/.search`, async (request, reply) => {
       note(request, ops, 'search');
-      if (request.body !== undefined && !isObject(request.body)) throw new InvalidSyntaxError('A SearchRequest must be a JSON object');
-      return sendScim(reply, 200, await ops.list(contextOf(request), (request.body ?? {}) as RawListParameters));
+      if (request.body !== undefined && !isObject(request.body))
+        throw new InvalidSyntaxError('A SearchRequest must be a JSON object');
+      return sendScim(
+        reply,
+        200,
+        await ops.list(contextOf(request), (request.body ?? {}) as RawListParameters),
+      );
     });
 
     app.get(`${path}/:id`, async (request: IdRequest, reply) => {
@@ -116,7 +147,13 @@ export function resourceRoutes(ops: ResourceOperations) {
 
     app.put(`${path}/:id`, async (request: IdRequest, reply) => {
       note(request, ops, 'replace', request.params.id, request.body);
-      const result = await ops.replace(contextOf(request), request.params.id, request.body, ifMatchOf(request), projectionOf(request));
+      const result = await ops.replace(
+        contextOf(request),
+        request.params.id,
+        request.body,
+        ifMatchOf(request),
+        projectionOf(request),
+      );
       noteResult(request, result);
       return sendScim(reply, 200, result.resource!, result.version);
     });
@@ -124,10 +161,17 @@ export function resourceRoutes(ops: ResourceOperations) {
     app.patch(`${path}/:id`, async (request: IdRequest, reply) => {
       note(request, ops, 'update', request.params.id);
       const query = request.query as Record<string, unknown>;
-      const wantsResource = ops.patchReturnsResource || query.attributes !== undefined || query.excludedAttributes !== undefined;
+      const wantsResource =
+        ops.patchReturnsResource || query.attributes !== undefined || query.excludedAttributes !== undefined;
       // A 204 needs no representation, so a group's members are not read at all.
       const projection = wantsResource ? projectionOf(request) : { excludedAttributes: ['members'] };
-      const result = await ops.patch(contextOf(request), request.params.id, request.body, ifMatchOf(request), projection);
+      const result = await ops.patch(
+        contextOf(request),
+        request.params.id,
+        request.body,
+        ifMatchOf(request),
+        projection,
+      );
       noteResult(request, result);
       if (!wantsResource) return reply.code(204).header('ETag', `W/"${result.version}"`).send();
       return sendScim(reply, 200, result.resource!, result.version);

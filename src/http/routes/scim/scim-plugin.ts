@@ -17,10 +17,20 @@ export interface ScimPluginOptions {
 }
 
 /** Media types SCIM clients send; anything else with a body is parsed as JSON too (RFC 7644 §3.1 only requires JSON). */
-function parseJsonBody(_request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void): void {
-  if (body === '') return done(null, undefined);
+function parseJsonBody(
+  _request: FastifyRequest,
+  body: string,
+  done: (err: Error | null, body?: unknown) => void,
+): void {
+  if (body === '') {
+    done(null, undefined);
+    return;
+  }
   try {
-    done(null, JSON.parse(body, (key, value) => (key === '__proto__' ? undefined : value)));
+    done(
+      null,
+      JSON.parse(body, (key, value) => (key === '__proto__' ? undefined : value)),
+    );
   } catch (error) {
     done(error as Error);
   }
@@ -73,11 +83,19 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
 
   app.setErrorHandler((error: Error, request, reply) => {
     const scimError = toScimError(error, request.id);
-    if (request.scim) request.scim.error = { ...(scimError.scimType && { scimType: scimError.scimType }), detail: scimError.detail };
+    if (request.scim)
+      request.scim.error = {
+        ...(scimError.scimType && { scimType: scimError.scimType }),
+        detail: scimError.detail,
+      };
     return sendScimError(reply, request, error);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendScimError(reply, request, new NotFoundError(`No SCIM endpoint ${request.method} ${request.url.split('?')[0]}`)),
+    sendScimError(
+      reply,
+      request,
+      new NotFoundError(`No SCIM endpoint ${request.method} ${request.url.split('?')[0]}`),
+    ),
   );
 
   await app.register(discoveryRoutes);

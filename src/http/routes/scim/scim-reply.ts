@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ScimContext } from '../../../directory/provisioning-service.js';
-import type { Scope } from '../../../store/ports.js';
 import type { JsonObject } from '../../../scim/json/json-value.js';
 import { etagOf } from '../../../scim/resource/render-resource.js';
+import type { Scope } from '../../../store/ports.js';
 import { SCIM_CONTENT_TYPE } from '../../plugins/scim-errors.js';
 
 /** What the provisioning log records about the request being served; filled in as it goes. */
@@ -25,7 +25,12 @@ declare module 'fastify' {
   }
 }
 
-export function sendScim(reply: FastifyReply, status: number, body: JsonObject, version?: number): FastifyReply {
+export function sendScim(
+  reply: FastifyReply,
+  status: number,
+  body: JsonObject,
+  version?: number,
+): FastifyReply {
   if (version !== undefined) reply.header('ETag', etagOf(version));
   return reply.code(status).type(SCIM_CONTENT_TYPE).send(body);
 }

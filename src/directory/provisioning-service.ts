@@ -52,7 +52,7 @@ export class ProvisioningService {
   async listUsers(ctx: ScimContext, raw: RawListParameters): Promise<JsonObject> {
     const params = parseListParameters(raw);
     const { users } = this.store.repositories;
-    const page = await users.list(ctx, params);
+    const page = await users.list(ctx, { ...params, baseUrl: ctx.baseUrl });
     const groups = needsAttribute(userResourceType, params, 'groups')
       ? await users.groupsOf(
           ctx,
@@ -162,7 +162,7 @@ export class ProvisioningService {
   async listGroups(ctx: ScimContext, raw: RawListParameters): Promise<JsonObject> {
     const params = parseListParameters(raw);
     const { groups } = this.store.repositories;
-    const page = await groups.list(ctx, params);
+    const page = await groups.list(ctx, { ...params, baseUrl: ctx.baseUrl });
     const members = needsAttribute(groupResourceType, params, 'members')
       ? await groups.members(
           ctx,

@@ -58,6 +58,8 @@ export interface ListQuery {
   readonly sortOrder: SortOrder;
   /** RFC 9865 cursor from a previous page, or '' to ask for the first page of a cursor walk. */
   readonly cursor?: string;
+  /** The directory's SCIM base URL, so filters on `meta.location` and `$ref` can be compiled. */
+  readonly baseUrl?: string;
 }
 
 export interface ListPage<T> {

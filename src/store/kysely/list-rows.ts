@@ -31,7 +31,16 @@ export async function listRows<Row extends { seq: number }>(
       sql<SqlBool>`${sql.ref(`${table}.tenant_id`)} = ${scope.tenantId}`,
       sql<SqlBool>`${sql.ref(`${table}.directory_id`)} = ${scope.directoryId}`,
     ];
-    if (query.filter) conditions.push(compileFilter(resource, query.filter, scope, dialect));
+    if (query.filter)
+      conditions.push(
+        compileFilter(
+          resource,
+          query.filter,
+          scope,
+          dialect,
+          query.baseUrl ? { baseUrl: query.baseUrl } : {},
+        ),
+      );
     if (extra) conditions.push(extra);
     return sql.join(conditions, sql` and `);
   };

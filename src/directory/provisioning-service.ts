@@ -246,7 +246,7 @@ export class ProvisioningService {
         const { data, memberOps } = change(current);
         if (isDeepStrictEqual(data, current.data) && memberOps.length === 0)
           return this.groupResult(repos, ctx, current, projection);
-        for (const op of memberOps) await applyMemberOp(repos, ctx, id, op);
+        for (const op of coalesceMemberOps(memberOps)) await applyMemberOp(repos, ctx, id, op);
         // A membership change is a change of the group: new version, new ETag.
         const group = storedGroup(id, data, current.version + 1, current.created, now());
         name = group.displayName;
@@ -373,6 +373,23 @@ async function resolveMembers(
   if (members.some((m) => m.value === groupId))
     throw new InvalidValueError('A group cannot be a member of itself');
   return members.map((m) => ({ value: m.value, type: types.get(m.value)! }));
+}
+
+/**
+ * Merges runs of adds and of removes, so Okta's push of 256 `remove members[value eq …]` operations
+ * is one set-based statement, not 256. Order between different kinds is kept.
+ */
+export function coalesceMemberOps(ops: readonly MemberOp[]): MemberOp[] {
+  const out: MemberOp[] = [];
+  for (const op of ops) {
+    const last = out.at(-1);
+    if (last?.kind === 'add' && op.kind === 'add')
+      out[out.length - 1] = { kind: 'add', members: [...last.members, ...op.members] };
+    else if (last?.kind === 'remove' && op.kind === 'remove')
+      out[out.length - 1] = { kind: 'remove', ids: [...last.ids, ...op.ids] };
+    else out.push(op);
+  }
+  return out;
 }
 
 async function applyMemberOp(repos: Repositories, ctx: Scope, groupId: string, op: MemberOp): Promise<void> {

@@ -4,21 +4,31 @@ import { AdminService } from './directory/admin-service.js';
 import type { RoleDefinition } from './directory/directory-settings.js';
 import { buildApp } from './http/app.js';
 import { ScimError } from './scim/errors.js';
+import { SchemaVersionError } from './store/migrations/migrate.js';
 import type { LogEntry, TokenRecord } from './store/ports.js';
-import { Store } from './store/store.js';
+import { Store, type StoreOptions } from './store/store.js';
 
 const USAGE = `rollcall: enterprise identity (SCIM 2.0 from Entra ID and Okta, SSO) for SaaS apps
 
 Usage:
-  rollcall start [--port 8080] [--host 127.0.0.1] [--data ./data] [--public-url URL]
+  rollcall start [--port 8080] [--host 127.0.0.1] [--data ./data | --database-url URL] [--public-url URL]
+                 [--no-migrate] [--log-retention-days 30]
+  rollcall migrate [--data ./data | --database-url URL]
   rollcall tenant create <slug> [--name NAME] [--json]
   rollcall directory create --tenant <slug> --name <name> [--roles a,b:Display,c] [--default-role r]
                             [--unknown-role reject|default] [--multi-role] [--json]
   rollcall token create --directory <id> [--expires ISO-DATE] [--json]
   rollcall token revoke <tokenId>
   rollcall logs --directory <id> [--errors] [--limit N] [--json]
+  rollcall tenant list [--json]
+  rollcall tenant delete <slug>
+  rollcall apikey create [--tenant <slug>] [--name NAME] [--json]
+  rollcall apikey list [--json]
+  rollcall apikey revoke <id>
 
-Every command takes --data DIR (env ROLLCALL_DATA, default ./data) and works on the same store as a running server.
+Every command takes --data DIR (env ROLLCALL_DATA, default ./data) or --database-url postgres://… (env
+DATABASE_URL) and works on the same store as a running server. start runs pending migrations unless given
+--no-migrate, which makes it refuse a schema that "rollcall migrate" has not brought up to date.
 `;
 
 const OPTIONS = {
@@ -26,7 +36,9 @@ const OPTIONS = {
   host: { type: 'string' },
   data: { type: 'string' },
   'database-url': { type: 'string' },
+  'no-migrate': { type: 'boolean' },
   'public-url': { type: 'string' },
+  'log-retention-days': { type: 'string' },
   name: { type: 'string' },
   tenant: { type: 'string' },
   roles: { type: 'string' },
@@ -67,13 +79,28 @@ function parseRoles(text: string | undefined): RoleDefinition[] | undefined {
     });
 }
 
-async function openStore(config: Config): Promise<Store> {
-  if (config.databaseUrl)
-    throw new UsageError(
-      'PostgreSQL (--database-url) is not supported by this version yet; omit it to use the embedded store',
-    );
-  return Store.open({ dataDir: config.dataDir });
+async function openStore(config: Config, options: Partial<StoreOptions> = {}): Promise<Store> {
+  return Store.open({
+    ...(config.databaseUrl
+      ? { databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize }
+      : { dataDir: config.dataDir }),
+    ...options,
+  });
 }
+
+/** Where the store is, for messages: never the URL's password. */
+function describeStore(config: Config): string {
+  if (!config.databaseUrl) return `embedded store in ${config.dataDir}`;
+  try {
+    const url = new URL(config.databaseUrl);
+    return `PostgreSQL at ${url.host}${url.pathname}`;
+  } catch {
+    return 'PostgreSQL';
+  }
+}
+
+/** How long SIGTERM waits for in-flight requests before giving up on them. */
+const SHUTDOWN_TIMEOUT_MS = 30_000;
 
 async function withAdmin<T>(
   flags: Flags,
@@ -110,28 +137,75 @@ function logLine(entry: LogEntry): string {
   return `${entry.at}  ${entry.status}  ${entry.method.padEnd(6)} ${entry.operation.padEnd(7)} ${what}${error}`;
 }
 
+/** Every tenant, read a page at a time. */
+async function allTenants(admin: AdminService) {
+  const all = [];
+  let after: string | undefined;
+  for (;;) {
+    const { tenants, more } = await admin.listTenants({ ...(after !== undefined && { after }), limit: 1000 });
+    all.push(...tenants);
+    if (!more) return all;
+    after = tenants.at(-1)!.slug;
+  }
+}
+
 async function start(flags: Flags): Promise<void> {
   const config = loadConfig(flags as ConfigFlags);
-  const store = await openStore(config);
+  let onConnectionError: ((error: Error) => void) | undefined;
+  const store = await openStore(config, {
+    migrations: flags['no-migrate'] ? 'verify' : 'apply',
+    onConnectionError: (error) => onConnectionError?.(error),
+  });
   const app = await buildApp({
     store,
     publicUrl: config.publicUrl,
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
+    logRetentionDays: config.logRetentionDays,
   });
+  onConnectionError = (error) => app.server.log.warn({ err: error }, 'an idle database connection failed');
   await app.server.listen({ port: config.port, host: config.host });
-  process.stdout.write(
-    `rollcall is listening on ${config.publicUrl} (embedded store in ${config.dataDir})\n`,
-  );
+  if (store.migrated.length > 0) app.server.log.info({ migrations: store.migrated }, 'migrated the database');
+  process.stdout.write(`rollcall is listening on ${config.publicUrl} (${describeStore(config)})\n`);
   let stopping = false;
-  const stop = async () => {
+  // Stop listening, let in-flight requests finish (new ones get 503), write the provisioning log's
+  // last rows, then close the pool. A request stuck past the timeout does not keep the node up.
+  const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    await app.close();
-    await store.close();
-    process.exit(0);
+    app.server.log.info({ signal }, 'shutting down: draining in-flight requests');
+    setTimeout(() => {
+      app.server.log.error('in-flight requests did not finish in time; exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    try {
+      await app.close();
+      await store.close();
+      process.exit(0);
+    } catch (error) {
+      app.server.log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+async function migrate(flags: Flags): Promise<number> {
+  const config = loadConfig(flags as ConfigFlags);
+  const store = await openStore(config);
+  try {
+    const status = await store.schemaStatus();
+    print(
+      flags,
+      { migrated: store.migrated, applied: status.applied },
+      store.migrated.length > 0
+        ? `Migrated ${describeStore(config)}: ${store.migrated.join(', ')}`
+        : `The schema of ${describeStore(config)} is up to date (${status.applied.at(-1) ?? 'no migrations'})`,
+    );
+    return 0;
+  } finally {
+    await store.close();
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -145,6 +219,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'start':
       await start(flags);
       return -1;
+    case 'migrate':
+      return migrate(flags);
     case 'tenant create':
       return withAdmin(flags, async (admin) => {
         const tenant = await admin.createTenant(required(arg, '<slug>'), flags.name);
@@ -212,6 +288,60 @@ export async function main(argv: string[]): Promise<number> {
           );
         return 0;
       });
+    case 'tenant list':
+      return withAdmin(flags, async (admin) => {
+        const tenants = await allTenants(admin);
+        if (flags.json) process.stdout.write(tenants.map((t) => `${JSON.stringify(t)}\n`).join(''));
+        else
+          process.stdout.write(
+            tenants.length
+              ? `${tenants.map((t) => `${t.slug}  ${t.name}  ${t.id}`).join('\n')}\n`
+              : 'No tenants.\n',
+          );
+        return 0;
+      });
+    case 'tenant delete':
+      return withAdmin(flags, async (admin) => {
+        const slug = required(arg, '<slug>');
+        await admin.deleteTenant(slug);
+        print(
+          flags,
+          { deleted: slug },
+          `Deleted tenant ${slug} with all its directories, users, groups and logs`,
+        );
+        return 0;
+      });
+    case 'apikey create':
+      return withAdmin(flags, async (admin) => {
+        const { key, secret } = await admin.createApiKey({
+          ...(flags.tenant !== undefined && { tenantSlug: flags.tenant }),
+          ...(flags.name !== undefined && { name: flags.name }),
+        });
+        print(
+          flags,
+          { id: key.id, key: secret },
+          `${secret}\n\nAPI key ${key.id}${flags.tenant ? ` (tenant ${flags.tenant} only)` : ''}: shown this once; store it now.`,
+        );
+        return 0;
+      });
+    case 'apikey list':
+      return withAdmin(flags, async (admin) => {
+        const keys = await admin.apiKeys();
+        if (flags.json) process.stdout.write(keys.map((k) => `${JSON.stringify(k)}\n`).join(''));
+        else
+          process.stdout.write(
+            keys.length
+              ? `${keys.map((k) => `${k.id}  ${k.prefix}…  ${k.name ?? ''}  ${k.tenantId ? `tenant ${k.tenantId}` : 'all tenants'}${k.revoked ? '  revoked' : ''}`).join('\n')}\n`
+              : 'No API keys.\n',
+          );
+        return 0;
+      });
+    case 'apikey revoke':
+      return withAdmin(flags, async (admin) => {
+        const key = await admin.revokeApiKey(required(arg, '<id>'));
+        print(flags, key, `Revoked API key ${key.id} (${key.prefix}…)`);
+        return 0;
+      });
     default:
       throw new UsageError(`Unknown command "${positionals.join(' ')}"`);
   }
@@ -231,6 +361,9 @@ export async function run(argv: string[]): Promise<void> {
       process.exitCode = 2;
     } else if (error instanceof ScimError) {
       process.stderr.write(`${error.detail}\n`);
+      process.exitCode = 1;
+    } else if (error instanceof SchemaVersionError) {
+      process.stderr.write(`${error.message}\n`);
       process.exitCode = 1;
     } else {
       throw error;

@@ -6,7 +6,11 @@ export interface Config {
   readonly host: string;
   readonly dataDir: string;
   readonly databaseUrl?: string;
+  /** PostgreSQL connections per process (env DATABASE_POOL_SIZE, default 10). */
+  readonly databasePoolSize: number;
   readonly publicUrl: string;
+  /** Days provisioning-log entries are kept (--log-retention-days, env LOG_RETENTION_DAYS, default 30). */
+  readonly logRetentionDays: number;
 }
 
 export interface ConfigFlags {
@@ -15,6 +19,7 @@ export interface ConfigFlags {
   data?: string;
   'database-url'?: string;
   'public-url'?: string;
+  'log-retention-days'?: string;
 }
 
 export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): Config {
@@ -23,12 +28,22 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
     throw new Error(`Invalid port "${flags.port ?? env.PORT}"`);
   const host = flags.host ?? env.HOST ?? '127.0.0.1';
   const databaseUrl = flags['database-url'] ?? env.DATABASE_URL;
+  const databasePoolSize = Number(env.DATABASE_POOL_SIZE ?? 10);
+  if (!Number.isInteger(databasePoolSize) || databasePoolSize < 1)
+    throw new Error(`Invalid DATABASE_POOL_SIZE "${env.DATABASE_POOL_SIZE}"`);
+  const logRetentionDays = Number(flags['log-retention-days'] ?? env.LOG_RETENTION_DAYS ?? 30);
+  if (!Number.isInteger(logRetentionDays) || logRetentionDays < 1)
+    throw new Error(
+      `Invalid log retention "${flags['log-retention-days'] ?? env.LOG_RETENTION_DAYS}" (whole days, at least 1)`,
+    );
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   return {
     port,
     host,
     dataDir: resolve(flags.data ?? env.ROLLCALL_DATA ?? './data'),
     ...(databaseUrl && { databaseUrl }),
+    databasePoolSize,
     publicUrl: (flags['public-url'] ?? env.PUBLIC_URL ?? `http://${shownHost}:${port}`).replace(/\/+$/, ''),
+    logRetentionDays,
   };
 }

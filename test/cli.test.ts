@@ -1,21 +1,20 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send } from './support/rollcall-server.js';
+import { createTestLocation, type TestLocation } from './support/test-store.js';
 
-/** The `rollcall` bin as a user runs it: real processes sharing one data folder. */
+/** The `rollcall` bin as a user runs it: real processes sharing one store (a data folder or a Postgres schema). */
 const run = promisify(execFile);
 const BIN = join(import.meta.dirname, '..', 'bin', 'rollcall.js');
-let dataDir: string;
+let location: TestLocation;
 let port: number;
 let server: ChildProcess;
 
 function rollcall(...args: string[]) {
-  return run(process.execPath, [BIN, ...args, '--data', dataDir, '--port', String(port)]);
+  return run(process.execPath, [BIN, ...args, ...location.cliArgs, '--port', String(port)]);
 }
 
 async function freePort(): Promise<number> {
@@ -28,9 +27,9 @@ async function freePort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'rollcall-cli-'));
+  location = await createTestLocation();
   port = await freePort();
-  server = spawn(process.execPath, [BIN, 'start', '--data', dataDir, '--port', String(port)], {
+  server = spawn(process.execPath, [BIN, 'start', ...location.cliArgs, '--port', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -45,7 +44,7 @@ afterAll(async () => {
   const exited = new Promise((resolve) => server.once('exit', resolve));
   server.kill('SIGTERM');
   await exited;
-  rmSync(dataDir, { recursive: true, force: true });
+  await location.remove();
 });
 
 describe('rollcall CLI', () => {

@@ -13,16 +13,71 @@ export interface DirectorySettings {
   readonly unknownRolePolicy: 'reject' | 'default';
   /** Whether a user may hold several roles (AppRoleAssignmentsComplex) or exactly one. */
   readonly multiRole: boolean;
+  /** DELETE removes the user for good, or hides it for `softDeleteDays` so an admin can restore it. */
+  readonly deletePolicy: 'hard' | 'soft';
+  readonly softDeleteDays: number;
+  /** Link a SCIM create to an existing (JIT or admin-created) account of the directory with the same email. */
+  readonly accountMatching: boolean;
+  readonly deprovisionGuard: DeprovisionGuard;
+  readonly profile: AttributeProfile;
+}
+
+/**
+ * Stops an IdP misconfiguration from wiping a directory: when more than `maxShare` of the users are
+ * deactivated or deleted within `windowMinutes` (and at least `minCount`), further deprovisioning
+ * pauses until an admin releases it.
+ */
+export interface DeprovisionGuard {
+  readonly enabled: boolean;
+  readonly maxShare: number;
+  readonly windowMinutes: number;
+  readonly minCount: number;
+}
+
+/** Which attributes a directory requires, and the custom extension attributes it declares in /Schemas. */
+export interface AttributeProfile {
+  /** Attribute paths every user must have, e.g. `name.givenName` (a room directory would not list it). */
+  readonly required: readonly string[];
+  readonly extensions: readonly CustomExtension[];
+}
+
+export interface CustomExtension {
+  /** e.g. `urn:ietf:params:scim:schemas:extension:acme:2.0:User` */
+  readonly schema: string;
+  readonly name: string;
+  readonly description?: string;
+  readonly attributes: readonly CustomAttribute[];
+}
+
+export interface CustomAttribute {
+  readonly name: string;
+  readonly type: 'string' | 'boolean' | 'integer' | 'decimal' | 'dateTime' | 'reference';
+  readonly multiValued?: boolean;
+  readonly required?: boolean;
+  readonly caseExact?: boolean;
+  readonly description?: string;
+  readonly canonicalValues?: readonly string[];
 }
 
 export const DEFAULT_SETTINGS: DirectorySettings = {
   roles: [],
   unknownRolePolicy: 'reject',
   multiRole: false,
+  deletePolicy: 'hard',
+  softDeleteDays: 30,
+  accountMatching: false,
+  deprovisionGuard: { enabled: true, maxShare: 0.2, windowMinutes: 60, minCount: 50 },
+  profile: { required: [], extensions: [] },
 };
 
 export function parseSettings(json: string): DirectorySettings {
-  return { ...DEFAULT_SETTINGS, ...(JSON.parse(json) as Partial<DirectorySettings>) };
+  const stored = JSON.parse(json) as Partial<DirectorySettings>;
+  return {
+    ...DEFAULT_SETTINGS,
+    ...stored,
+    deprovisionGuard: { ...DEFAULT_SETTINGS.deprovisionGuard, ...stored.deprovisionGuard },
+    profile: { ...DEFAULT_SETTINGS.profile, ...stored.profile },
+  };
 }
 
 export function serialiseSettings(settings: DirectorySettings): string {

@@ -13,16 +13,22 @@ import { needsAttribute, projectResource } from '../scim/list/projection.js';
 import { applyPatch, type MemberOp } from '../scim/patch/apply-patch.js';
 import { etagOf, renderGroup, renderUser } from '../scim/resource/render-resource.js';
 import { type MemberInput, normaliseResource } from '../scim/schema/normalise-resource.js';
-import { groupResourceType, type ResourceTypeDefinition, userResourceType } from '../scim/schema/registry.js';
-import type { MemberRef, Scope, StoredGroup, StoredUser } from '../store/ports.js';
+import { groupResourceType, type ResourceTypeDefinition } from '../scim/schema/registry.js';
+import type { AccountSource, MemberRef, Scope, StoredGroup, StoredUser, TokenScope } from '../store/ports.js';
 import type { Repositories, Store } from '../store/store.js';
+import { findMatchCandidate } from './account-matching.js';
+import { checkProfile, userTypeFor } from './attribute-profile.js';
 import { newId, now } from './clock.js';
+import { checkDeprovisioning, DeprovisioningPausedError } from './deprovision-guard.js';
 import type { DirectorySettings } from './directory-settings.js';
-import { applyRolePolicy } from './role-policy.js';
+import { event } from './events.js';
+import { applyRolePolicy, rolesOf } from './role-policy.js';
 
 /** Who is asking: the directory a valid token opened, and where its SCIM base URL is. */
 export interface ScimContext extends Scope {
   readonly settings: DirectorySettings;
+  /** What the token may do; null for everything. */
+  readonly scopes: readonly TokenScope[] | null;
   /** `{publicUrl}/scim/v2/{directoryId}`, for `meta.location` and `$ref`. */
   readonly baseUrl: string;
 }
@@ -33,6 +39,8 @@ export interface ResourceResult {
   readonly version: number;
   readonly id: string;
   readonly name: string;
+  /** What the change did that the provisioning log should say (a role change, a restore, …). */
+  readonly note?: string;
 }
 
 export interface Projection {
@@ -51,16 +59,17 @@ export class ProvisioningService {
 
   async listUsers(ctx: ScimContext, raw: RawListParameters): Promise<JsonObject> {
     const params = parseListParameters(raw);
+    const type = userTypeFor(ctx.settings.profile);
     const { users } = this.store.repositories;
     const page = await users.list(ctx, { ...params, baseUrl: ctx.baseUrl });
-    const groups = needsAttribute(userResourceType, params, 'groups')
+    const groups = needsAttribute(type, params, 'groups')
       ? await users.groupsOf(
           ctx,
           page.resources.map((u) => u.id),
         )
       : undefined;
     const resources = page.resources.map((u) =>
-      projectResource(userResourceType, renderUser(u, ctx.baseUrl, groups?.get(u.id)), params),
+      projectResource(type, renderUser(u, ctx.baseUrl, groups?.get(u.id)), params),
     );
     return listResponse(resources, page.totalResults, startIndexOf(params), page.nextCursor);
   }
@@ -71,12 +80,85 @@ export class ProvisioningService {
     return this.userResult(this.store.repositories, ctx, user, projection);
   }
 
+  /**
+   * Creates a user; or brings back the soft-deleted user with the same externalId or userName (so a
+   * re-assigned user returns without a 409 the IdP cannot resolve); or, with account matching on,
+   * links the existing JIT/admin account with the same email.
+   */
   async createUser(ctx: ScimContext, body: unknown, projection: Projection = {}): Promise<ResourceResult> {
-    const { data } = normaliseResource(userResourceType, body);
+    const type = userTypeFor(ctx.settings.profile);
+    const data = applyRolePolicy(normaliseResource(type, body).data, ctx.settings);
+    checkProfile(data, ctx.settings.profile);
     const time = now();
-    const user = storedUser(newId(), applyRolePolicy(data, ctx.settings), 1, time, time);
-    return this.write(user.userName, async (repos) => {
+    const user = storedUser(newId(), 'scim', data, 1, time, time);
+    return this.write(ctx, user.userName, async (repos) => {
+      const deleted = await repos.users.findDeleted(ctx, user.userName, user.externalId);
+      if (deleted) {
+        const revived = { ...user, id: deleted.id, version: deleted.version + 1, created: deleted.created };
+        await repos.users.revive(ctx, revived);
+        await repos.events.append([
+          event(ctx, 'user.restored', { type: 'User', id: revived.id }, { by: 'scim' }),
+        ]);
+        return {
+          ...(await this.userResult(repos, ctx, revived, projection)),
+          note: 'restored a deleted user',
+        };
+      }
+      if (ctx.settings.accountMatching) {
+        const candidate = await findMatchCandidate(repos, ctx, data);
+        if (candidate?.trusted) {
+          const existing = candidate.existing;
+          const linked = storedUser(existing.id, 'scim', data, existing.version + 1, existing.created, time);
+          if (!(await repos.users.update(ctx, linked, existing.version)))
+            throw new PreconditionFailedError('The account changed during this request');
+          await repos.events.append([
+            event(
+              ctx,
+              'user.linked',
+              { type: 'User', id: linked.id },
+              { email: candidate.email, from: existing.source },
+            ),
+          ]);
+          return {
+            ...(await this.userResult(repos, ctx, linked, projection)),
+            note: `linked existing ${existing.source} account`,
+          };
+        }
+        await repos.users.insert(ctx, user);
+        const events = [
+          event(ctx, 'user.created', { type: 'User', id: user.id }, { userName: user.userName }),
+        ];
+        if (candidate) {
+          const match = {
+            id: newId(),
+            directoryId: ctx.directoryId,
+            scimUserId: user.id,
+            existingUserId: candidate.existing.id,
+            email: candidate.email,
+            status: 'pending' as const,
+            created: time,
+            decided: null,
+          };
+          await repos.lifecycle.insertMatch(ctx, match);
+          events.push(
+            event(
+              ctx,
+              'account_match.pending',
+              { type: 'User', id: user.id },
+              { matchId: match.id, existingUserId: candidate.existing.id },
+            ),
+          );
+        }
+        await repos.events.append(events);
+        return {
+          ...(await this.userResult(repos, ctx, user, projection)),
+          ...(candidate && { note: `possible existing account ${candidate.existing.id} awaits an admin` }),
+        };
+      }
       await repos.users.insert(ctx, user);
+      await repos.events.append([
+        event(ctx, 'user.created', { type: 'User', id: user.id }, { userName: user.userName }),
+      ]);
       return this.userResult(repos, ctx, user, projection);
     });
   }
@@ -88,8 +170,8 @@ export class ProvisioningService {
     ifMatch?: string,
     projection: Projection = {},
   ) {
-    const { data } = normaliseResource(userResourceType, body);
-    return this.updateUser(ctx, id, ifMatch, projection, () => ({ data, memberOps: [] }));
+    const { data } = normaliseResource(userTypeFor(ctx.settings.profile), body);
+    return this.updateUser(ctx, id, ifMatch, projection, () => data);
   }
 
   async patchUser(
@@ -99,18 +181,32 @@ export class ProvisioningService {
     ifMatch?: string,
     projection: Projection = {},
   ) {
-    return this.updateUser(ctx, id, ifMatch, projection, (current) =>
-      applyPatch(userResourceType, current.data, body),
-    );
+    return this.updateUser(ctx, id, ifMatch, projection, (current) => {
+      const { data, memberOps } = applyPatch(userTypeFor(ctx.settings.profile), current.data, body);
+      if (memberOps.length > 0) throw new InvalidValueError('A user has no members');
+      return data;
+    });
   }
 
   async deleteUser(ctx: ScimContext, id: string, ifMatch?: string): Promise<ResourceResult> {
-    return this.store.transaction(async (repos) => {
+    return this.write(ctx, id, async (repos) => {
       const user = await repos.users.get(ctx, id, true);
       if (!user) throw userNotFound(id);
       checkIfMatch(ifMatch, user.version);
-      await repos.users.delete(ctx, id);
-      return { id, name: user.userName, version: user.version };
+      const time = now();
+      await checkDeprovisioning(repos, ctx, ctx.settings.deprovisionGuard, time);
+      const soft = ctx.settings.deletePolicy === 'soft';
+      if (soft) await repos.users.softDelete(ctx, id, time);
+      else await repos.users.delete(ctx, id);
+      await repos.events.append([
+        event(ctx, 'user.deleted', { type: 'User', id }, { userName: user.userName, soft }),
+      ]);
+      return {
+        id,
+        name: user.userName,
+        version: user.version,
+        ...(soft && { note: `soft-deleted for ${ctx.settings.softDeleteDays} days` }),
+      };
     });
   }
 
@@ -119,23 +215,42 @@ export class ProvisioningService {
     id: string,
     ifMatch: string | undefined,
     projection: Projection,
-    change: (current: StoredUser) => { data: JsonObject; memberOps: MemberOp[] },
+    change: (current: StoredUser) => JsonObject,
   ): Promise<ResourceResult> {
     let name = id;
     return this.write(
+      ctx,
       () => name,
       async (repos) => {
         const current = await repos.users.get(ctx, id, true);
         if (!current) throw userNotFound(id);
         name = current.userName;
         checkIfMatch(ifMatch, current.version);
-        const next = applyRolePolicy(change(current).data, ctx.settings);
+        const next = applyRolePolicy(change(current), ctx.settings);
         if (isDeepStrictEqual(next, current.data)) return this.userResult(repos, ctx, current, projection);
-        const user = storedUser(id, next, current.version + 1, current.created, now());
+        checkProfile(next, ctx.settings.profile);
+        const time = now();
+        const user = storedUser(id, current.source, next, current.version + 1, current.created, time);
         name = user.userName;
+        const events = [event(ctx, 'user.updated', { type: 'User', id }, { version: user.version })];
+        if (current.active && !user.active) {
+          await checkDeprovisioning(repos, ctx, ctx.settings.deprovisionGuard, time);
+          events.push(event(ctx, 'user.deactivated', { type: 'User', id }));
+        } else if (!current.active && user.active)
+          events.push(event(ctx, 'user.reactivated', { type: 'User', id }));
+        const before = rolesOf(current.data);
+        const after = rolesOf(next);
+        const rolesChanged = !isDeepStrictEqual([...before].sort(), [...after].sort());
+        if (rolesChanged)
+          events.push(event(ctx, 'user.roles_changed', { type: 'User', id }, { from: before, to: after }));
         if (!(await repos.users.update(ctx, user, current.version)))
           throw new PreconditionFailedError('The user changed during this request');
-        return this.userResult(repos, ctx, user, projection);
+        await repos.events.append(events);
+        const result = await this.userResult(repos, ctx, user, projection);
+        // Role changes (e.g. a downgrade from admin to member) are what admins look for in the log.
+        return rolesChanged
+          ? { ...result, note: `roles: ${before.join(', ') || '(none)'} → ${after.join(', ') || '(none)'}` }
+          : result;
       },
     );
   }
@@ -146,14 +261,15 @@ export class ProvisioningService {
     user: StoredUser,
     projection: Projection,
   ): Promise<ResourceResult> {
-    const groups = needsAttribute(userResourceType, projection, 'groups')
+    const type = userTypeFor(ctx.settings.profile);
+    const groups = needsAttribute(type, projection, 'groups')
       ? (await repos.users.groupsOf(ctx, [user.id])).get(user.id)
       : undefined;
     return {
       id: user.id,
       name: user.userName,
       version: user.version,
-      resource: projectResource(userResourceType, renderUser(user, ctx.baseUrl, groups), projection),
+      resource: projectResource(type, renderUser(user, ctx.baseUrl, groups), projection),
     };
   }
 
@@ -185,8 +301,11 @@ export class ProvisioningService {
     const { data, members } = normaliseResource(groupResourceType, body);
     const time = now();
     const group = storedGroup(newId(), data, 1, time, time);
-    return this.write(group.displayName, async (repos) => {
+    return this.write(ctx, group.displayName, async (repos) => {
       await repos.groups.insert(ctx, group);
+      await repos.events.append([
+        event(ctx, 'group.created', { type: 'Group', id: group.id }, { displayName: group.displayName }),
+      ]);
       if (members?.length)
         await repos.groups.addMembers(ctx, group.id, await resolveMembers(repos, ctx, group.id, members));
       return this.groupResult(repos, ctx, group, projection);
@@ -224,6 +343,9 @@ export class ProvisioningService {
       if (!group) throw groupNotFound(id);
       checkIfMatch(ifMatch, group.version);
       await repos.groups.delete(ctx, id);
+      await repos.events.append([
+        event(ctx, 'group.deleted', { type: 'Group', id }, { displayName: group.displayName }),
+      ]);
       return { id, name: group.displayName, version: group.version };
     });
   }
@@ -237,6 +359,7 @@ export class ProvisioningService {
   ): Promise<ResourceResult> {
     let name = id;
     return this.write(
+      ctx,
       () => name,
       async (repos) => {
         const current = await repos.groups.get(ctx, id, true);
@@ -250,6 +373,14 @@ export class ProvisioningService {
         // A membership change is a change of the group: new version, new ETag.
         const group = storedGroup(id, data, current.version + 1, current.created, now());
         name = group.displayName;
+        await repos.events.append([
+          event(
+            ctx,
+            'group.updated',
+            { type: 'Group', id },
+            { version: group.version, memberChanges: memberOps.length },
+          ),
+        ]);
         if (!(await repos.groups.update(ctx, group, current.version)))
           throw new PreconditionFailedError('The group changed during this request');
         return this.groupResult(repos, ctx, group, projection);
@@ -276,14 +407,30 @@ export class ProvisioningService {
 
   // ---- shared ----
 
-  /** Runs a write transaction, turning the database's unique-constraint error into a SCIM 409. */
+  /**
+   * Runs a write transaction, turning the database's unique-constraint error into a SCIM 409. When
+   * the deprovisioning guard trips, the pause is stored after the rollback, and alerted once.
+   */
   private async write<T>(
+    ctx: Scope,
     name: string | (() => string),
     work: (repos: Repositories) => Promise<T>,
   ): Promise<T> {
     try {
       return await this.store.transaction(work);
     } catch (error) {
+      if (error instanceof DeprovisioningPausedError && error.tripped) {
+        const repos = this.store.repositories;
+        if (await repos.tenants.pauseDeprovisioning(ctx.directoryId, now()))
+          await repos.events.append([
+            event(
+              ctx,
+              'directory.deprovisioning_paused',
+              { type: 'Directory', id: ctx.directoryId },
+              { reason: error.detail },
+            ),
+          ]);
+      }
       if (this.store.isUniqueViolation(error)) {
         const value = typeof name === 'function' ? name() : name;
         throw new UniquenessError(`"${value}" is already taken in this directory`);
@@ -313,6 +460,7 @@ function stringOrNull(value: unknown): string | null {
 
 function storedUser(
   id: string,
+  source: AccountSource,
   data: JsonObject,
   version: number,
   created: string,
@@ -322,6 +470,7 @@ function storedUser(
   if (typeof userName !== 'string' || userName === '') throw new InvalidValueError('userName is required');
   return {
     id,
+    source,
     userName,
     externalId: stringOrNull(getCaseInsensitive(data, 'externalId')),
     // A user is active unless the client said otherwise (RFC 7643 leaves the default to the server).

@@ -1,14 +1,33 @@
 import { ForbiddenError, UnauthorizedError } from '../scim/errors.js';
+import type { TokenScope } from '../store/ports.js';
 import type { Store } from '../store/store.js';
 import { now } from './clock.js';
 import { type DirectorySettings, parseSettings } from './directory-settings.js';
 import { hashToken, sameHash } from './scim-tokens.js';
+import { warnOfExpiry } from './token-expiry.js';
 
 export interface AuthenticatedDirectory {
   readonly tenantId: string;
   readonly directoryId: string;
   readonly tokenId: string;
+  /** What the token may do; null for everything. */
+  readonly scopes: readonly TokenScope[] | null;
   readonly settings: DirectorySettings;
+  /** Set on the first request within EXPIRY_WARNING_DAYS of the token's expiry. */
+  readonly expiryWarning?: string;
+}
+
+/** The scope a SCIM call needs: reading or writing users or groups. */
+export function requiredScope(resource: 'User' | 'Group', write: boolean): TokenScope {
+  return `${resource === 'User' ? 'users' : 'groups'}:${write ? 'write' : 'read'}`;
+}
+
+/** Refuses (403) a call the token's scopes do not cover. */
+export function checkScope(auth: Pick<AuthenticatedDirectory, 'scopes'>, scope: TokenScope): void {
+  if (auth.scopes !== null && !auth.scopes.includes(scope))
+    throw new ForbiddenError(
+      `This token may not ${scope.replace(':', ' ')} (its scopes: ${auth.scopes.join(', ') || 'none'})`,
+    );
 }
 
 /** last_used_at is refreshed at most this often per token, so reads do not turn into writes. */
@@ -41,7 +60,10 @@ export async function authenticateScimRequest(
   if (!directory.scimEnabled) throw new ForbiddenError('Provisioning is switched off for this directory');
   if (!token.lastUsed || Date.parse(at) - Date.parse(token.lastUsed) > TOUCH_INTERVAL_MS)
     await store.repositories.tokens.touch(token.id, at);
+  const expiryWarning = await warnOfExpiry(store, token, directory.tenantId, at);
   return {
+    ...(expiryWarning && { expiryWarning }),
+    scopes: token.scopes,
     tenantId: directory.tenantId,
     directoryId: directory.id,
     tokenId: token.id,

@@ -3,6 +3,7 @@ import { ProvisioningLog } from '../directory/provisioning-log.js';
 import { ProvisioningService } from '../directory/provisioning-service.js';
 import type { Store } from '../store/store.js';
 import { rewriteEntraUrl } from './entra-url.js';
+import { apiPlugin } from './routes/api/api-plugin.js';
 import { MAX_BODY_BYTES } from './routes/scim/discovery.js';
 import { scimPlugin } from './routes/scim/scim-plugin.js';
 
@@ -12,6 +13,8 @@ export interface AppOptions {
   readonly publicUrl?: string;
   /** pino logger options, or false for none (tests). */
   readonly logger?: boolean | object;
+  /** Days provisioning-log rows are kept (default 30); the server purges older ones hourly. */
+  readonly logRetentionDays?: number;
 }
 
 export interface App {
@@ -47,14 +50,50 @@ export async function buildApp(options: AppOptions): Promise<App> {
     request.publicUrl = publicUrl ?? `${request.protocol}://${request.host}`;
   });
 
+  // While closing, answers end their connection: a keep-alive connection left open after its
+  // request would hold close() (and a SIGTERM'd node) until the client dropped it.
+  let closing = false;
+  server.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+
   server.get('/healthz', async () => ({ status: 'ok' }));
+  // Ready: the database answers and has run every migration this build needs. A schema a newer
+  // rollcall has migrated further (expand-only migrations) keeps this node ready, so the old nodes
+  // go on serving during a rolling deploy; such a node would refuse to start again.
+  server.get('/readyz', async (request, reply) => {
+    let status: Awaited<ReturnType<Store['schemaStatus']>>;
+    try {
+      status = await options.store.schemaStatus();
+    } catch (error) {
+      request.log.warn({ err: error }, 'readiness: database unreachable');
+      return reply.code(503).send({ status: 'unavailable', database: 'unreachable' });
+    }
+    const migrations = { pending: status.pending, unknown: status.unknown };
+    if (status.pending.length > 0)
+      return reply.code(503).send({ status: 'unavailable', database: 'behind', migrations });
+    return { status: 'ready', database: status.unknown.length > 0 ? 'newer' : 'current', migrations };
+  });
   await server.register(scimPlugin, { prefix: '/scim/v2/:directoryId', store: options.store, service, log });
+  await server.register(apiPlugin, {
+    prefix: '/api/v1',
+    store: options.store,
+    logRetentionDays: options.logRetentionDays,
+  });
 
   return {
     server,
     log,
     async close() {
-      await server.close();
+      closing = true;
+      // Connections that finish a response just as close() starts go idle after fastify closed the
+      // idle ones; close those too, as they come.
+      const sweep = setInterval(() => server.server.closeIdleConnections(), 100);
+      try {
+        await server.close();
+      } finally {
+        clearInterval(sweep);
+      }
       await log.flush();
     },
   };

@@ -14,6 +14,11 @@ export interface Database {
   groups: GroupTable;
   group_members: GroupMemberTable;
   provisioning_log: ProvisioningLogTable;
+  api_keys: ApiKeyTable;
+  events: EventTable;
+  tenant_domains: TenantDomainTable;
+  account_matches: AccountMatchTable;
+  group_role_rules: GroupRoleRuleTable;
 }
 
 export interface TenantTable {
@@ -32,6 +37,10 @@ export interface DirectoryTable {
   scim_enabled: number;
   created_at: string;
   updated_at: string;
+  /** Set while the mass-deprovisioning guard holds deactivations and deletions back. */
+  deprovision_paused_at: string | null;
+  /** When an admin last released the guard; deprovisions before it no longer count. */
+  deprovision_released_at: string | null;
 }
 
 export interface ScimTokenTable {
@@ -46,6 +55,10 @@ export interface ScimTokenTable {
   last_used_at: string | null;
   expires_at: string | null;
   revoked_at: string | null;
+  /** JSON array of scopes (`users:read` …), or null for every scope. */
+  scopes: string | null;
+  /** When the "expires soon" warning was raised, so it is raised once. */
+  expiry_warned_at: string | null;
 }
 
 export interface UserTable {
@@ -65,6 +78,10 @@ export interface UserTable {
   version: number;
   created_at: string;
   updated_at: string;
+  /** Set when soft-deleted: invisible to SCIM, restorable by an admin until purged. */
+  deleted_at: string | null;
+  /** 'scim' (provisioned), 'jit' (created at first SSO sign-in) or 'admin'. */
+  source: Generated<string>;
 }
 
 /** One row per email of a user, so `emails.value` and Entra's `emails[type eq "work"].value` filters use an index. */
@@ -122,4 +139,64 @@ export interface ProvisioningLogTable {
   detail: string | null;
   duration_ms: number;
   client: string | null;
+  /** What a successful change did that an admin should see, e.g. "roles: admin → member". */
+  note: string | null;
+}
+
+/** The append-only outbox of every change, for the host app (feed, webhooks). */
+export interface EventTable {
+  seq: Generated<number>;
+  tenant_id: string;
+  directory_id: string | null;
+  id: string;
+  at: string;
+  type: string;
+  resource_type: string | null;
+  resource_id: string | null;
+  /** JSON payload. */
+  data: string;
+}
+
+/** Email domains a tenant has declared as its own; only these are matched to existing accounts automatically. */
+export interface TenantDomainTable {
+  domain: string;
+  tenant_id: string;
+  created_at: string;
+}
+
+/** A SCIM create that matched an existing account by email outside the tenant's domains: waits for an admin. */
+export interface AccountMatchTable {
+  tenant_id: string;
+  directory_id: string;
+  id: string;
+  scim_user_id: string;
+  existing_user_id: string;
+  email: string;
+  status: 'pending' | 'confirmed' | 'refused';
+  created_at: string;
+  decided_at: string | null;
+}
+
+/** "Members of SCIM group X get role Y", for IdPs that send no roles. */
+export interface GroupRoleRuleTable {
+  tenant_id: string;
+  directory_id: string;
+  group_id: string;
+  role: string;
+  position: number;
+}
+
+/** Operator keys of the admin API. A key with a tenant_id opens only that tenant. */
+export interface ApiKeyTable {
+  id: string;
+  /** Null: every tenant. */
+  tenant_id: string | null;
+  name: string | null;
+  /** The first characters of the key, shown in listings. */
+  prefix: string;
+  /** SHA-256 of the whole key, hex. The key itself is never stored. */
+  hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
 }

@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { type SqlBool, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { openTestDriver } from '../../test/support/test-store.js';
 import { InvalidFilterError } from '../scim/errors.js';
 import { checkFilter, evaluateFilter } from '../scim/filter/evaluate-filter.js';
 import {
@@ -28,7 +26,6 @@ import {
 } from '../scim/schema/registry.js';
 import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA } from '../scim/urns.js';
 import type { StoreDriver } from './dialects/dialect.js';
-import { openSqlite } from './dialects/sqlite.js';
 import { compileFilter } from './filter-to-sql.js';
 import { emailRows, groupRow, userRow } from './kysely/resource-rows.js';
 import { migrateToLatest } from './migrations/migrate.js';
@@ -157,6 +154,7 @@ function storedUser(id: string, index: number, seed: UserSeed): StoredUser {
   });
   return {
     id,
+    source: 'scim',
     userName: data.userName as string,
     externalId: seed.externalId ?? null,
     active: seed.active !== false,
@@ -479,19 +477,18 @@ function filterArb(
 
 // ---- the property ----
 
+/** The store under test (ROLLCALL_TEST_STORE): SQLite, or a fresh Postgres schema. */
 let driver: StoreDriver;
-let dir: string;
+let closeDriver: () => Promise<void>;
 let runs = 0;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rollcall-filter-property-'));
-  driver = openSqlite(join(dir, 'store.db'));
+  ({ driver, close: closeDriver } = await openTestDriver());
   await migrateToLatest(driver);
 });
 
 afterAll(async () => {
-  await driver.close();
-  rmSync(dir, { recursive: true, force: true });
+  await closeDriver();
 });
 
 /** Each dataset gets its own directory; earlier ones stay and share ids, so a scoping leak would show. */
@@ -520,7 +517,7 @@ async function insert(data: Dataset): Promise<Scope> {
 }
 
 async function selectIds(table: 'users' | 'groups', filter: FilterNode, scope: Scope): Promise<string[]> {
-  const where = compileFilter(table === 'users' ? 'User' : 'Group', filter, scope, 'sqlite', {
+  const where = compileFilter(table === 'users' ? 'User' : 'Group', filter, scope, driver.name, {
     baseUrl: BASE_URL,
   });
   const scoped = driver.db
@@ -553,7 +550,7 @@ async function agree(
   const resources = table === 'users' ? data.users : data.groups;
   if (rejects(filter, type)) {
     expect(
-      () => compileFilter(type.name, filter, scope, 'sqlite', { baseUrl: BASE_URL }),
+      () => compileFilter(type.name, filter, scope, driver.name, { baseUrl: BASE_URL }),
       formatFilter(filter),
     ).toThrow(InvalidFilterError);
     return;

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   CompiledQuery,
   DummyDriver,
@@ -9,16 +6,19 @@ import {
   PostgresIntrospector,
   PostgresQueryCompiler,
   type SqlBool,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
   sql,
 } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { openTestDriver } from '../../test/support/test-store.js';
 import { InvalidFilterError } from '../scim/errors.js';
 import { parseFilter } from '../scim/filter/parse-filter.js';
 import type { JsonObject } from '../scim/json/json-value.js';
 import { ENTERPRISE_USER_SCHEMA } from '../scim/urns.js';
 import type { Database } from './database.js';
-import type { StoreDriver } from './dialects/dialect.js';
-import { openSqlite } from './dialects/sqlite.js';
+import type { DialectName, StoreDriver } from './dialects/dialect.js';
 import { compileFilter, compileSortKey } from './filter-to-sql.js';
 import { emailRows, groupRow, userRow } from './kysely/resource-rows.js';
 import { migrateToLatest } from './migrations/migrate.js';
@@ -32,6 +32,7 @@ function user(id: string, created: string, version: number, data: JsonObject): S
   const externalId = typeof data.externalId === 'string' ? data.externalId : null;
   return {
     id,
+    source: 'scim',
     userName: data.userName as string,
     externalId,
     active: data.active !== false,
@@ -101,8 +102,9 @@ const memberships: [StoredGroup, string, 'User' | 'Group'][] = [
   [engineers, 'gone', 'User'],
 ];
 
+/** The store under test (ROLLCALL_TEST_STORE): SQLite, or a fresh Postgres schema. */
 let driver: StoreDriver;
-let dir: string;
+let closeDriver: () => Promise<void>;
 
 async function insertUser(at: Scope, u: StoredUser): Promise<void> {
   await driver.db.insertInto('users').values(userRow(at, u)).execute();
@@ -111,8 +113,7 @@ async function insertUser(at: Scope, u: StoredUser): Promise<void> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rollcall-filter-to-sql-'));
-  driver = openSqlite(join(dir, 'store.db'));
+  ({ driver, close: closeDriver } = await openTestDriver());
   await migrateToLatest(driver);
   for (const u of [alice, bob, carol]) await insertUser(scope, u);
   await insertUser(elsewhere, intruder);
@@ -132,28 +133,49 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await driver.close();
-  rmSync(dir, { recursive: true, force: true });
+  await closeDriver();
 });
 
+/** Compiles without a database, to assert the SQL one dialect gets. */
+function compilerFor(dialect: DialectName): Kysely<Database> {
+  return new Kysely<Database>({
+    dialect: {
+      createAdapter: () => (dialect === 'sqlite' ? new SqliteAdapter() : new PostgresAdapter()),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (db) =>
+        dialect === 'sqlite' ? new SqliteIntrospector(db) : new PostgresIntrospector(db),
+      createQueryCompiler: () =>
+        dialect === 'sqlite' ? new SqliteQueryCompiler() : new PostgresQueryCompiler(),
+    },
+  });
+}
+
+/** Where a query runs: the store under test, or a compiler of one dialect. */
+interface Target {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+}
+const live = (): Target => ({ db: driver.db, dialect: driver.name });
+const sqliteSql: Target = { db: compilerFor('sqlite'), dialect: 'sqlite' };
+
 /** The query list-rows runs: the caller scopes the outer table, the compiler the subqueries. */
-function usersWhere(filter: string) {
-  return driver.db
+function usersWhere(filter: string, { db, dialect }: Target = live()) {
+  return db
     .selectFrom('users')
     .select('id')
     .where('tenant_id', '=', scope.tenantId)
     .where('directory_id', '=', scope.directoryId)
-    .where(compileFilter('User', parseFilter(filter), scope, 'sqlite', { baseUrl }))
+    .where(compileFilter('User', parseFilter(filter), scope, dialect, { baseUrl }))
     .orderBy('id');
 }
 
-function groupsWhere(filter: string) {
-  return driver.db
+function groupsWhere(filter: string, { db, dialect }: Target = live()) {
+  return db
     .selectFrom('groups')
     .select('id')
     .where('tenant_id', '=', scope.tenantId)
     .where('directory_id', '=', scope.directoryId)
-    .where(compileFilter('Group', parseFilter(filter), scope, 'sqlite', { baseUrl }))
+    .where(compileFilter('Group', parseFilter(filter), scope, dialect, { baseUrl }))
     .orderBy('id');
 }
 
@@ -163,7 +185,7 @@ async function ids(query: { execute(): Promise<{ id: string }[]> }): Promise<str
 
 describe('the SQL compiled for SQLite', () => {
   test('userName eq looks up the folded key column (RFC 7643 §4.1.1 userName is caseExact false)', () => {
-    const { sql: text, parameters } = usersWhere('userName eq "Alice@Example.com"').compile();
+    const { sql: text, parameters } = usersWhere('userName eq "Alice@Example.com"', sqliteSql).compile();
     expect(text).toBe(
       'select "id" from "users" where "tenant_id" = ? and "directory_id" = ? and "users"."user_name_key" = ? order by "id"',
     );
@@ -171,7 +193,7 @@ describe('the SQL compiled for SQLite', () => {
   });
 
   test('externalId eq compares the raw column, case-exact (RFC 7643 §3.1)', () => {
-    const { sql: text, parameters } = usersWhere('externalId eq "EXT-a"').compile();
+    const { sql: text, parameters } = usersWhere('externalId eq "EXT-a"', sqliteSql).compile();
     expect(text).toContain('("users"."external_id" is not null and "users"."external_id" = ?)');
     expect(parameters.at(-1)).toBe('EXT-a');
   });
@@ -179,6 +201,7 @@ describe('the SQL compiled for SQLite', () => {
   test('Entra\'s emails[type eq "work"].value eq is an IN subquery on user_emails', () => {
     const { sql: text, parameters } = usersWhere(
       'emails[type eq "work"].value eq "Alice@Example.com"',
+      sqliteSql,
     ).compile();
     expect(text).toContain(
       '"users"."seq" in (select "owner"."seq" from "user_emails" as "ue" inner join "users" as "owner" on "owner"."tenant_id" = "ue"."tenant_id" and "owner"."directory_id" = "ue"."directory_id" and "owner"."id" = "ue"."user_id" where "ue"."tenant_id" = ? and "ue"."directory_id" = ? and (("ue"."type_key" is not null and "ue"."type_key" = ?) and "ue"."value_key" = ?))',
@@ -187,7 +210,7 @@ describe('the SQL compiled for SQLite', () => {
   });
 
   test('group displayName eq looks up display_name_key', () => {
-    const { sql: text, parameters } = groupsWhere('displayName eq "Admins"').compile();
+    const { sql: text, parameters } = groupsWhere('displayName eq "Admins"', sqliteSql).compile();
     expect(text).toBe(
       'select "id" from "groups" where "tenant_id" = ? and "directory_id" = ? and "groups"."display_name_key" = ? order by "id"',
     );
@@ -195,7 +218,7 @@ describe('the SQL compiled for SQLite', () => {
   });
 
   test('members.value eq is a range on member_id, so the index serves the case-insensitive match', () => {
-    const { sql: text, parameters } = groupsWhere('members.value eq "A1"').compile();
+    const { sql: text, parameters } = groupsWhere('members.value eq "A1"', sqliteSql).compile();
     expect(text).toContain(
       '"groups"."seq" in (select "owner"."seq" from "group_members" as "gm" inner join "groups" as "owner" on "owner"."tenant_id" = "gm"."tenant_id" and "owner"."directory_id" = "gm"."directory_id" and "owner"."id" = "gm"."group_id" where "gm"."tenant_id" = ? and "gm"."directory_id" = ? and ("gm"."member_id" between ? and ? and lower("gm"."member_id") = ?))',
     );
@@ -204,14 +227,7 @@ describe('the SQL compiled for SQLite', () => {
 });
 
 describe('the SQL compiled for Postgres', () => {
-  const pg = new Kysely<Database>({
-    dialect: {
-      createAdapter: () => new PostgresAdapter(),
-      createDriver: () => new DummyDriver(),
-      createIntrospector: (db) => new PostgresIntrospector(db),
-      createQueryCompiler: () => new PostgresQueryCompiler(),
-    },
-  });
+  const pg = compilerFor('postgres');
 
   test('indexed lookups are the same as on SQLite', () => {
     const { sql: text } = pg
@@ -336,7 +352,7 @@ describe('compileFilter selects what evaluateFilter accepts', () => {
       'User',
       parseFilter('meta.location pr and groups.$ref pr'),
       scope,
-      'sqlite',
+      driver.name,
     );
     const rows = await driver.db
       .selectFrom('users')
@@ -358,7 +374,7 @@ describe('compileFilter selects what evaluateFilter accepts', () => {
     ]) {
       const resource = filter.startsWith('members') ? 'Group' : 'User';
       const table = resource === 'User' ? 'users' : 'groups';
-      const expr = compileFilter(resource, parseFilter(filter), scope, 'sqlite', { baseUrl });
+      const expr = compileFilter(resource, parseFilter(filter), scope, driver.name, { baseUrl });
       const rows = await driver.db
         .selectFrom(table)
         .select('id')
@@ -370,36 +386,89 @@ describe('compileFilter selects what evaluateFilter accepts', () => {
 });
 
 describe('the filters IdPs send use an index', () => {
-  /** EXPLAIN QUERY PLAN of the two queries list-rows runs: the page, ordered by seq, and the count. */
+  /**
+   * A directory big enough that Postgres' planner, going by statistics, prefers an index to walking
+   * the directory in seq order (SQLite's planner does not look at the data).
+   */
+  const big: Scope = { tenantId: 't1', directoryId: 'big' };
+
+  beforeAll(async () => {
+    // Ids shaped like the UUIDs IdPs and rollcall use, which members.value's range lookup relies on.
+    const users = Array.from({ length: 2000 }, (_, i) =>
+      user(`${String(i).padStart(8, '0')}-e89b-42d3-a456-426614174000`, '2024-01-01T00:00:00.000Z', 1, {
+        userName: `user${i}@example.com`,
+        externalId: `ext-${i}`,
+        emails: [{ value: `user${i}@example.com`, type: 'work' }],
+      }),
+    );
+    for (let i = 0; i < users.length; i += 500) {
+      const part = users.slice(i, i + 500);
+      await driver.db
+        .insertInto('users')
+        .values(part.map((u) => userRow(big, u)))
+        .execute();
+      await driver.db
+        .insertInto('user_emails')
+        .values(part.flatMap((u) => emailRows(big, u.id, u.data)))
+        .execute();
+    }
+    const groups = Array.from({ length: 200 }, (_, i) => group(`pg${i}`, `Group ${i}`, null));
+    await driver.db
+      .insertInto('groups')
+      .values(groups.map((g) => groupRow(big, g)))
+      .execute();
+    await driver.db
+      .insertInto('group_members')
+      .values(
+        users.map((u, i) => ({
+          tenant_id: big.tenantId,
+          directory_id: big.directoryId,
+          group_id: `pg${i % 200}`,
+          member_id: u.id,
+          member_type: 'User' as const,
+        })),
+      )
+      .execute();
+    if (driver.name === 'postgres') await sql`analyze`.execute(driver.db);
+  });
+
+  /** The plans of the two queries list-rows runs: the page, ordered by seq, and the count. */
   async function plans(table: 'users' | 'groups', filter: string): Promise<string> {
-    const where = compileFilter(table === 'users' ? 'User' : 'Group', parseFilter(filter), scope, 'sqlite');
-    const scoped = driver.db
+    const where = compileFilter(table === 'users' ? 'User' : 'Group', parseFilter(filter), big, driver.name);
+    let scoped = driver.db
       .selectFrom(table)
-      .where('tenant_id', '=', scope.tenantId)
-      .where('directory_id', '=', scope.directoryId)
+      .where('tenant_id', '=', big.tenantId)
+      .where('directory_id', '=', big.directoryId)
       .where(where);
+    // As list-rows: only live users (users_user_name is a partial index over them).
+    if (table === 'users') scoped = scoped.where(sql.ref('deleted_at'), 'is', null);
     const page = scoped.selectAll().orderBy('seq').limit(100).offset(0).compile();
     const count = scoped.select(sql<number>`count(*)`.as('n')).compile();
+    const explain = driver.name === 'sqlite' ? 'explain query plan' : 'explain';
     const details: string[] = [];
     for (const query of [page, count]) {
-      const result = await driver.db.executeQuery<{ detail: string }>(
-        CompiledQuery.raw(`explain query plan ${query.sql}`, [...query.parameters]),
+      const result = await driver.db.executeQuery<Record<string, string>>(
+        CompiledQuery.raw(`${explain} ${query.sql}`, [...query.parameters]),
       );
-      details.push(...result.rows.map((r) => r.detail));
+      details.push(...result.rows.map((r) => r.detail ?? r['QUERY PLAN'] ?? ''));
     }
     return details.join('\n');
   }
 
   test.each([
-    ['users', 'userName eq "bob"', 'users_user_name'],
-    ['users', 'externalId eq "ext-A"', 'users_external_id'],
-    ['users', 'emails[type eq "work"].value eq "bob@example.com"', 'user_emails_value'],
-    ['users', 'emails.value eq "bob@example.com"', 'user_emails_value'],
-    ['groups', 'displayName eq "Admins"', 'groups_display_name'],
-    ['groups', 'members.value eq "a1"', 'group_members_member'],
+    ['users', 'userName eq "user7@example.com"', 'users_user_name'],
+    ['users', 'externalId eq "ext-7"', 'users_external_id'],
+    ['users', 'emails[type eq "work"].value eq "user7@example.com"', 'user_emails_value'],
+    ['users', 'emails.value eq "user7@example.com"', 'user_emails_value'],
+    ['groups', 'displayName eq "Group 7"', 'groups_display_name'],
+    ['groups', 'members.value eq "00000007-E89B-42D3-A456-426614174000"', 'group_members_member'],
   ] as const)('%s: %s', async (table, filter, index) => {
     const text = await plans(table, filter);
     expect(text).toContain(index);
+    if (driver.name === 'postgres') {
+      expect(text).not.toMatch(/Seq Scan/);
+      return;
+    }
     // "SCAN" is a full pass; "SEARCH … (tenant_id=? AND directory_id=?)" walks the whole directory.
     expect(text).not.toMatch(/\bSCAN\b/);
     expect(text).not.toMatch(/\(tenant_id=\? AND directory_id=\?\)/);
@@ -416,7 +485,8 @@ describe('compileSortKey (RFC 7644 §3.4.2.3)', () => {
       .select('id')
       .where('tenant_id', '=', scope.tenantId)
       .where('directory_id', '=', scope.directoryId)
-      .orderBy(compileSortKey(resource, parsed.path, 'sqlite'))
+      // As list-rows sorts ascending: no value last (RFC 7644 §3.4.2.3).
+      .orderBy(compileSortKey(resource, parsed.path, driver.name), (order) => order.asc().nullsLast())
       .orderBy('id')
       .execute();
     return rows.map((r) => r.id);
@@ -426,8 +496,8 @@ describe('compileSortKey (RFC 7644 §3.4.2.3)', () => {
     expect(await sorted('userName')).toEqual(['a1', 'b2', 'c3']);
   });
 
-  test('by a multi-valued attribute: the primary value, else the first (no value sorts first on SQLite)', async () => {
-    expect(await sorted('emails')).toEqual(['b2', 'a1', 'c3']);
+  test('by a multi-valued attribute: the primary value, else the first; no value last', async () => {
+    expect(await sorted('emails')).toEqual(['a1', 'c3', 'b2']);
   });
 
   test('by meta.version as a number', async () => {
@@ -435,10 +505,21 @@ describe('compileSortKey (RFC 7644 §3.4.2.3)', () => {
   });
 
   test('by a JSON sub-attribute', async () => {
-    expect(await sorted('name.familyName')).toEqual(['c3', 'b2', 'a1']);
+    expect(await sorted('name.familyName')).toEqual(['b2', 'a1', 'c3']);
   });
 
   test('by group displayName', async () => {
     expect(await sorted('displayName', 'Group')).toEqual(['g1', 'g3', 'g2']);
+  });
+
+  test('orders text by code point on Postgres whatever the database collation, as SQLite does', () => {
+    const parsed = parseFilter('name.familyName pr');
+    if (parsed.kind !== 'present') throw new Error('not a path');
+    const { sql: text } = compilerFor('postgres')
+      .selectFrom('users')
+      .select('id')
+      .orderBy(compileSortKey('User', parsed.path, 'postgres'))
+      .compile();
+    expect(text).toContain('collate "C")');
   });
 });

@@ -56,7 +56,7 @@ export function compileFilter(
  * An expression to order `users` or `groups` by (RFC 7644 §3.4.2.3): the `*_key` column for
  * case-insensitive indexed attributes, for multi-valued attributes the primary value else the
  * first, else the JSON value (lower-cased unless caseExact). NULL for resources without a value;
- * SQLite sorts NULL first and Postgres last, so callers wanting one order say `nulls last`.
+ * SQLite sorts NULL first and Postgres last, so callers say where NULLs go.
  */
 export function compileSortKey(
   resource: ResourceTypeName,
@@ -563,11 +563,12 @@ class FilterCompiler {
     const fold = (definition?.type ?? 'string') === 'string' && !(definition?.caseExact ?? false);
     const sub = path.subAttribute ?? (source.definition?.type === 'complex' ? 'value' : undefined);
     const key = (value: SqlValue): Sql => {
-      if (value.kind === 'text') return fold && !value.folded ? sql`lower(${value.sql})` : value.sql;
+      if (value.kind === 'text')
+        return this.d.sortText(fold && !value.folded ? sql`lower(${value.sql})` : value.sql);
       if (value.kind !== 'json') return sql`null`;
-      if (fold) return sql`lower(${this.d.text(value.json)})`;
+      if (fold) return this.d.sortText(sql`lower(${this.d.text(value.json)})`);
       return definition?.type === 'string' || definition?.type === 'dateTime'
-        ? this.d.text(value.json)
+        ? this.d.sortText(this.d.text(value.json))
         : value.json.value;
     };
     if (sub === undefined && source.column) return key(source.column);

@@ -8,8 +8,12 @@ export interface Scope {
   readonly directoryId: string;
 }
 
+/** Where an account came from; SCIM-created ones carry the "Provisioned" label. */
+export type AccountSource = 'scim' | 'jit' | 'admin';
+
 export interface StoredUser {
   readonly id: string;
+  readonly source: AccountSource;
   readonly userName: string;
   readonly externalId: string | null;
   readonly active: boolean;
@@ -85,6 +89,8 @@ export interface DirectoryRecord {
   readonly scimEnabled: boolean;
   readonly created: string;
   readonly updated: string;
+  readonly deprovisionPausedAt: string | null;
+  readonly deprovisionReleasedAt: string | null;
 }
 
 export interface TokenRecord {
@@ -96,7 +102,18 @@ export interface TokenRecord {
   readonly lastUsed: string | null;
   readonly expires: string | null;
   readonly revoked: string | null;
+  /** Null: every scope. */
+  readonly scopes: readonly TokenScope[] | null;
+  readonly expiryWarned: string | null;
 }
+
+export type TokenScope = 'users:read' | 'users:write' | 'groups:read' | 'groups:write';
+export const TOKEN_SCOPES: readonly TokenScope[] = [
+  'users:read',
+  'users:write',
+  'groups:read',
+  'groups:write',
+];
 
 export interface LogEntry {
   readonly id: string;
@@ -114,4 +131,16 @@ export interface LogEntry {
   readonly detail: string | null;
   readonly durationMs: number;
   readonly client: string | null;
+  readonly note?: string | null;
+}
+
+export interface EventRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly directoryId: string | null;
+  readonly at: string;
+  readonly type: string;
+  readonly resourceType: string | null;
+  readonly resourceId: string | null;
+  readonly data: Record<string, unknown>;
 }

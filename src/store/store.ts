@@ -2,13 +2,17 @@ import { join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './database.js';
 import type { DialectName, StoreDriver } from './dialects/dialect.js';
+import { openPostgres } from './dialects/postgres.js';
 import { openSqlite } from './dialects/sqlite.js';
+import { ApiKeyRepository } from './kysely/api-key-repository.js';
+import { EventRepository } from './kysely/event-repository.js';
 import { GroupRepository } from './kysely/group-repository.js';
+import { LifecycleRepository } from './kysely/lifecycle-repository.js';
 import { LogRepository } from './kysely/log-repository.js';
 import { TenantRepository } from './kysely/tenant-repository.js';
 import { TokenRepository } from './kysely/token-repository.js';
 import { UserRepository } from './kysely/user-repository.js';
-import { migrateToLatest } from './migrations/migrate.js';
+import { migrateToLatest, type SchemaStatus, schemaStatus, verifySchema } from './migrations/migrate.js';
 
 export interface Repositories {
   readonly users: UserRepository;
@@ -16,6 +20,9 @@ export interface Repositories {
   readonly tenants: TenantRepository;
   readonly tokens: TokenRepository;
   readonly logs: LogRepository;
+  readonly apiKeys: ApiKeyRepository;
+  readonly events: EventRepository;
+  readonly lifecycle: LifecycleRepository;
 }
 
 export interface StoreOptions {
@@ -23,6 +30,29 @@ export interface StoreOptions {
   readonly dataDir?: string;
   /** An explicit SQLite file (`:memory:` for throwaway tests); wins over dataDir. */
   readonly sqliteFile?: string;
+  /** A `postgres://` URL: the store many rollcall nodes share. Wins over the SQLite options. */
+  readonly databaseUrl?: string;
+  /** PostgreSQL connections this process may hold (default 10). */
+  readonly poolSize?: number;
+  /** Called when an idle pooled PostgreSQL connection fails (server restart, failover). */
+  readonly onConnectionError?: (error: Error) => void;
+  /**
+   * 'apply' (default): run pending migrations on open. 'verify': change nothing, and refuse to
+   * open unless the schema is exactly what this build expects. Both refuse a newer schema.
+   */
+  readonly migrations?: 'apply' | 'verify';
+}
+
+function openDriver(options: StoreOptions): StoreDriver {
+  if (options.databaseUrl !== undefined) {
+    if (!/^postgres(ql)?:\/\//i.test(options.databaseUrl))
+      throw new Error('The database URL must be a postgres:// (or postgresql://) URL');
+    return openPostgres(options.databaseUrl, {
+      ...(options.poolSize !== undefined && { poolSize: options.poolSize }),
+      ...(options.onConnectionError && { onIdleError: options.onConnectionError }),
+    });
+  }
+  return openSqlite(options.sqliteFile ?? join(options.dataDir ?? './data', 'rollcall.db'));
 }
 
 function repositoriesOf(db: Kysely<Database>, dialect: DialectName): Repositories {
@@ -32,6 +62,9 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName): Repositorie
     tenants: new TenantRepository(db),
     tokens: new TokenRepository(db),
     logs: new LogRepository(db),
+    apiKeys: new ApiKeyRepository(db),
+    events: new EventRepository(db),
+    lifecycle: new LifecycleRepository(db),
   };
 }
 
@@ -39,19 +72,35 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName): Repositorie
 export class Store {
   readonly repositories: Repositories;
 
-  private constructor(private readonly driver: StoreDriver) {
+  private constructor(
+    private readonly driver: StoreDriver,
+    /** The migrations this open ran. */
+    readonly migrated: readonly string[] = [],
+  ) {
     this.repositories = repositoriesOf(driver.db, driver.name);
   }
 
   static async open(options: StoreOptions): Promise<Store> {
-    const file = options.sqliteFile ?? join(options.dataDir ?? './data', 'rollcall.db');
-    const driver = openSqlite(file);
-    await migrateToLatest(driver);
-    return new Store(driver);
+    const driver = openDriver(options);
+    try {
+      if (options.migrations === 'verify') {
+        await verifySchema(driver);
+        return new Store(driver);
+      }
+      return new Store(driver, await migrateToLatest(driver));
+    } catch (error) {
+      await driver.close();
+      throw error;
+    }
   }
 
   get dialect(): DialectName {
     return this.driver.name;
+  }
+
+  /** Migrations applied, pending and unknown to this build; throws when the database is unreachable. */
+  schemaStatus(): Promise<SchemaStatus> {
+    return schemaStatus(this.driver);
   }
 
   isUniqueViolation(error: unknown): boolean {
@@ -71,7 +120,11 @@ export class Store {
         await sql.raw('commit').execute(connection);
         return result;
       } catch (error) {
-        await sql.raw('rollback').execute(connection);
+        // A rollback on a broken connection fails too; the error worth reporting is the first.
+        await sql
+          .raw('rollback')
+          .execute(connection)
+          .catch(() => {});
         throw error;
       }
     });

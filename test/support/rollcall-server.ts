@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { DirectoryInput } from '../../src/directory/admin-service.js';
 import { AdminService } from '../../src/directory/admin-service.js';
 import { type App, buildApp } from '../../src/http/app.js';
 import { Store } from '../../src/store/store.js';
+import { createTestLocation, type TestLocation } from './test-store.js';
 
 export interface ScimResponse {
   status: number;
@@ -29,7 +27,13 @@ export interface TestServer {
   admin: AdminService;
   app: App;
   dataDir: string;
+  /** Where the store is: SQLite in dataDir, or a Postgres schema of its own (ROLLCALL_TEST_STORE). */
+  location: TestLocation;
   createDirectory(tenant: string, input?: Partial<DirectoryInput>): Promise<TestDirectory>;
+  /** An operator API key for every tenant. */
+  apiKey: string;
+  /** Sends a JSON request to the admin API (`/api/v1{path}`) over real HTTP with `key` (default apiKey; null: none). */
+  api(method: string, path: string, body?: unknown, key?: string | null): Promise<ScimResponse>;
   close(): Promise<void>;
 }
 
@@ -60,16 +64,21 @@ export async function send(
   return { status: response.status, headers: response.headers, body: parsed };
 }
 
-/** A real rollcall on a real SQLite file in a temp folder, listening on a free loopback port. */
+/**
+ * A real rollcall listening on a free loopback port, on the store under test: a real SQLite file in
+ * a temp folder, or (ROLLCALL_TEST_STORE=postgres) a fresh schema of the test database.
+ */
 export async function startServer(): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'rollcall-test-'));
-  const store = await Store.open({ dataDir });
+  const location = await createTestLocation();
+  const { dataDir } = location;
+  const store = await Store.open(location.storeOptions);
   const app = await buildApp({ store });
   await app.server.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.server.address();
   if (!address || typeof address === 'string') throw new Error('no address');
   const url = `http://127.0.0.1:${address.port}`;
   const admin = new AdminService(store);
+  const { secret: apiKey } = await admin.createApiKey({ name: 'test' });
   const tenants = new Set<string>();
 
   return {
@@ -78,6 +87,13 @@ export async function startServer(): Promise<TestServer> {
     admin,
     app,
     dataDir,
+    location,
+    apiKey,
+    api: (method, path, body, key = apiKey) =>
+      send(`${url}/api/v1${path}`, method, body, {
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+        ...(key !== null && { authorization: `Bearer ${key}` }),
+      }),
     async createDirectory(tenant, input = {}) {
       if (!tenants.has(tenant)) {
         await admin.createTenant(tenant);
@@ -101,7 +117,7 @@ export async function startServer(): Promise<TestServer> {
     async close() {
       await app.close();
       await store.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      await location.remove();
     },
   };
 }

@@ -43,7 +43,10 @@ export class GroupRepository {
       .where('tenant_id', '=', scope.tenantId)
       .where('directory_id', '=', scope.directoryId)
       .where('id', '=', id);
-    if (forUpdate && this.dialect === 'postgres') query = query.forUpdate();
+    // Postgres: changes of one group queue up behind this row lock. NO KEY UPDATE (the key never
+    // changes) leaves resolveMembers' KEY SHARE free, so two groups nested into each other at once
+    // do not deadlock.
+    if (forUpdate && this.dialect === 'postgres') query = query.forNoKeyUpdate();
     const row = await query.executeTakeFirst();
     return row && toStoredGroup(row);
   }
@@ -134,26 +137,33 @@ export class GroupRepository {
     return result;
   }
 
-  /** Which of `ids` are users or groups of this directory (one indexed query each). */
+  /**
+   * Which of `ids` are users or groups of this directory (one indexed query each). On Postgres the
+   * rows found stay locked until the transaction ends, so a member cannot be deleted (or soft
+   * deleted, an UPDATE: hence SHARE for users) between this check and the membership insert; the
+   * delete waits, and its removal of memberships then sees the new one.
+   */
   async resolveMembers(scope: Scope, ids: readonly string[]): Promise<Map<string, MemberRef['type']>> {
     const found = new Map<string, MemberRef['type']>();
+    const postgres = this.dialect === 'postgres';
     for (const part of chunks([...new Set(ids)])) {
-      const users = await this.db
+      let usersQuery = this.db
         .selectFrom('users')
         .select('id')
         .where('tenant_id', '=', scope.tenantId)
         .where('directory_id', '=', scope.directoryId)
         .where('id', 'in', part)
-        .execute();
-      for (const u of users) found.set(u.id, 'User');
-      const groups = await this.db
+        .where('deleted_at', 'is', null);
+      if (postgres) usersQuery = usersQuery.forShare();
+      for (const u of await usersQuery.execute()) found.set(u.id, 'User');
+      let groupsQuery = this.db
         .selectFrom('groups')
         .select('id')
         .where('tenant_id', '=', scope.tenantId)
         .where('directory_id', '=', scope.directoryId)
-        .where('id', 'in', part)
-        .execute();
-      for (const g of groups) found.set(g.id, 'Group');
+        .where('id', 'in', part);
+      if (postgres) groupsQuery = groupsQuery.forKeyShare();
+      for (const g of await groupsQuery.execute()) found.set(g.id, 'Group');
     }
     return found;
   }

@@ -41,6 +41,7 @@ export async function listRows<Row extends { seq: number }>(
           query.baseUrl ? { baseUrl: query.baseUrl } : {},
         ),
       );
+    if (table === 'users') conditions.push(sql<SqlBool>`${sql.ref('users.deleted_at')} is null`);
     if (extra) conditions.push(extra);
     return sql.join(conditions, sql` and `);
   };
@@ -73,7 +74,11 @@ export async function listRows<Row extends { seq: number }>(
 
   let select = db.selectFrom(table).selectAll().where(sql<SqlBool>`${where()}`);
   if (query.sortBy)
-    select = select.orderBy(compileSortKey(resource, query.sortBy, dialect), descending ? 'desc' : 'asc');
+    // RFC 7644 §3.4.2.3: resources without a value sort last ascending and first descending, on
+    // both stores (SQLite would put them first ascending).
+    select = select.orderBy(compileSortKey(resource, query.sortBy, dialect), (order) =>
+      descending ? order.desc().nullsFirst() : order.asc().nullsLast(),
+    );
   const rows = (await select
     .orderBy(seqRef, descending && query.sortBy ? 'desc' : 'asc')
     .limit(query.count)

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Database, ProvisioningLogTable } from '../database.js';
 import type { LogEntry } from '../ports.js';
 
@@ -18,6 +18,7 @@ const toEntry = (row: Selectable<ProvisioningLogTable>): LogEntry => ({
   detail: row.detail,
   durationMs: Number(row.duration_ms),
   client: row.client,
+  note: row.note,
 });
 
 export interface LogQuery {
@@ -25,6 +26,30 @@ export interface LogQuery {
   readonly directoryId: string;
   readonly errorsOnly?: boolean;
   readonly limit: number;
+}
+
+/** A filtered, newest-first page of one directory's log (the admin API's logs route). */
+export interface LogSearch {
+  readonly tenantId: string;
+  readonly directoryId: string;
+  /** 'error': 4xx and 5xx; 'success': the rest; a number: exactly that status. */
+  readonly status?: 'error' | 'success' | number;
+  readonly operation?: string;
+  /** A user's id or userName (case-insensitive): the requests about that user. */
+  readonly user?: string;
+  /** Inclusive lower bound of `at`, ISO-8601 UTC. */
+  readonly since?: string;
+  /** Exclusive upper bound of `at`. */
+  readonly until?: string;
+  /** Continue after this seq (the last row of the previous page), towards older rows. */
+  readonly beforeSeq?: number;
+  readonly limit: number;
+}
+
+export interface LogPage {
+  readonly entries: LogEntry[];
+  /** The seq of the last entry, when older matching entries exist. */
+  readonly nextSeq?: number;
 }
 
 /** The provisioning log: one row per SCIM request. */
@@ -52,6 +77,7 @@ export class LogRepository {
           detail: e.detail,
           duration_ms: e.durationMs,
           client: e.client,
+          note: e.note ?? null,
         })),
       )
       .execute();
@@ -67,5 +93,68 @@ export class LogRepository {
     if (query.errorsOnly) select = select.where('status', '>=', 400);
     const rows = await select.orderBy('seq', 'desc').limit(query.limit).execute();
     return rows.map(toEntry);
+  }
+
+  /** Newest first, keyset-paged on seq so pages stay correct while new rows arrive. */
+  async search(query: LogSearch): Promise<LogPage> {
+    let select = this.db
+      .selectFrom('provisioning_log')
+      .selectAll()
+      .where('tenant_id', '=', query.tenantId)
+      .where('directory_id', '=', query.directoryId);
+    if (query.status === 'error') select = select.where('status', '>=', 400);
+    else if (query.status === 'success') select = select.where('status', '<', 400);
+    else if (typeof query.status === 'number') select = select.where('status', '=', query.status);
+    if (query.operation !== undefined) select = select.where('operation', '=', query.operation);
+    if (query.user !== undefined) {
+      const user = query.user;
+      select = select
+        .where('resource_type', '=', 'User')
+        .where((eb) =>
+          eb.or([
+            eb('resource_id', '=', user),
+            eb(sql<string>`lower(resource_name)`, '=', user.toLowerCase()),
+          ]),
+        );
+    }
+    if (query.since !== undefined) select = select.where('at', '>=', query.since);
+    if (query.until !== undefined) select = select.where('at', '<', query.until);
+    if (query.beforeSeq !== undefined) select = select.where('seq', '<', query.beforeSeq);
+    const rows = await select
+      .orderBy('seq', 'desc')
+      .limit(query.limit + 1)
+      .execute();
+    const more = rows.length > query.limit;
+    if (more) rows.pop();
+    const last = rows.at(-1);
+    return { entries: rows.map(toEntry), ...(more && last && { nextSeq: Number(last.seq) }) };
+  }
+
+  /**
+   * Deletes every row logged before `before`, in chunks of `chunk` rows so a large purge never
+   * holds the write lock for long (a SCIM request waits at most one chunk). Returns how many.
+   */
+  async purgeBefore(before: string, chunk = 5000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const result = await this.db
+        .deleteFrom('provisioning_log')
+        .where((eb) =>
+          eb(
+            eb.refTuple('tenant_id', 'directory_id', 'seq'),
+            'in',
+            eb
+              .selectFrom('provisioning_log')
+              .select(['tenant_id', 'directory_id', 'seq'])
+              .where('at', '<', before)
+              .limit(chunk)
+              .$asTuple('tenant_id', 'directory_id', 'seq'),
+          ),
+        )
+        .executeTakeFirst();
+      const deleted = Number(result.numDeletedRows);
+      total += deleted;
+      if (deleted < chunk) return total;
+    }
   }
 }

@@ -27,6 +27,8 @@ export function userRow(scope: Scope, user: StoredUser): Insertable<UserTable> {
     version: user.version,
     created_at: user.created,
     updated_at: user.lastModified,
+    deleted_at: null,
+    source: user.source,
   };
 }
 

@@ -9,7 +9,7 @@ const toTenant = (row: Selectable<TenantTable>): TenantRecord => ({
   created: row.created_at,
 });
 
-const toDirectory = (row: Selectable<DirectoryTable>): DirectoryRecord => ({
+export const toDirectory = (row: Selectable<DirectoryTable>): DirectoryRecord => ({
   id: row.id,
   tenantId: row.tenant_id,
   name: row.name,
@@ -17,6 +17,8 @@ const toDirectory = (row: Selectable<DirectoryTable>): DirectoryRecord => ({
   scimEnabled: row.scim_enabled === 1,
   created: row.created_at,
   updated: row.updated_at,
+  deprovisionPausedAt: row.deprovision_paused_at,
+  deprovisionReleasedAt: row.deprovision_released_at,
 });
 
 /** Tenants and their directories. */
@@ -45,6 +47,52 @@ export class TenantRepository {
     return rows.map(toTenant);
   }
 
+  async addDomain(tenantId: string, domain: string, at: string): Promise<void> {
+    await this.db
+      .insertInto('tenant_domains')
+      .values({ domain, tenant_id: tenantId, created_at: at })
+      .execute();
+  }
+
+  async domainsOf(tenantId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('tenant_domains')
+      .select('domain')
+      .where('tenant_id', '=', tenantId)
+      .orderBy('domain')
+      .execute();
+    return rows.map((r) => r.domain);
+  }
+
+  /** The tenant that declared an email domain, if any (domains are unique across tenants). */
+  async tenantOfDomain(domain: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('tenant_domains')
+      .select('tenant_id')
+      .where('domain', '=', domain)
+      .executeTakeFirst();
+    return row?.tenant_id;
+  }
+
+  /** Sets the guard's pause, atomically: true if this call paused it (so the alert is raised once). */
+  async pauseDeprovisioning(directoryId: string, at: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('directories')
+      .set({ deprovision_paused_at: at })
+      .where('id', '=', directoryId)
+      .where('deprovision_paused_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async releaseDeprovisioning(directoryId: string, at: string): Promise<void> {
+    await this.db
+      .updateTable('directories')
+      .set({ deprovision_paused_at: null, deprovision_released_at: at })
+      .where('id', '=', directoryId)
+      .execute();
+  }
+
   async insertDirectory(directory: DirectoryRecord): Promise<void> {
     await this.db
       .insertInto('directories')
@@ -56,6 +104,8 @@ export class TenantRepository {
         scim_enabled: directory.scimEnabled ? 1 : 0,
         created_at: directory.created,
         updated_at: directory.updated,
+        deprovision_paused_at: directory.deprovisionPausedAt,
+        deprovision_released_at: directory.deprovisionReleasedAt,
       })
       .execute();
   }
@@ -83,8 +133,82 @@ export class TenantRepository {
         settings: directory.settings,
         scim_enabled: directory.scimEnabled ? 1 : 0,
         updated_at: directory.updated,
+        deprovision_paused_at: directory.deprovisionPausedAt,
+        deprovision_released_at: directory.deprovisionReleasedAt,
       })
       .where('id', '=', directory.id)
       .execute();
   }
+
+  async renameTenant(id: string, name: string): Promise<void> {
+    await this.db.updateTable('tenants').set({ name }).where('id', '=', id).execute();
+  }
+
+  /** A page of tenants in slug order, after `afterSlug`; `onlyId` limits it to one tenant. */
+  async tenantsPage(options: {
+    afterSlug?: string;
+    limit: number;
+    onlyId?: string;
+  }): Promise<TenantRecord[]> {
+    let query = this.db.selectFrom('tenants').selectAll();
+    if (options.afterSlug !== undefined) query = query.where('slug', '>', options.afterSlug);
+    if (options.onlyId !== undefined) query = query.where('id', '=', options.onlyId);
+    const rows = await query.orderBy('slug').limit(options.limit).execute();
+    return rows.map(toTenant);
+  }
+
+  /**
+   * Deletes a tenant and every row of it, one set-based statement per table keyed by tenant_id
+   * (each such index leads with tenant_id). Run it in a transaction: all of it goes, or nothing.
+   */
+  async deleteTenant(id: string): Promise<boolean> {
+    for (const table of TENANT_TABLES)
+      await this.db
+        .deleteFrom(table as 'users')
+        .where('tenant_id', '=', id)
+        .execute();
+    const result = await this.db.deleteFrom('tenants').where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+
+  /**
+   * Deletes a directory and its users, groups, memberships, tokens, rules and log, set-based.
+   * Its events stay: the outbox is append-only and tells the host app what existed. Run it in a
+   * transaction.
+   */
+  async deleteDirectory(tenantId: string, id: string): Promise<boolean> {
+    for (const table of DIRECTORY_TABLES)
+      await this.db
+        .deleteFrom(table as 'users')
+        .where('tenant_id', '=', tenantId)
+        .where('directory_id', '=', id)
+        .execute();
+    const result = await this.db
+      .deleteFrom('directories')
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
 }
+
+/** Every table with rows of one directory (keyed by tenant_id, directory_id), children first. */
+const DIRECTORY_TABLES = [
+  'group_members',
+  'user_emails',
+  'group_role_rules',
+  'account_matches',
+  'users',
+  'groups',
+  'provisioning_log',
+  'scim_tokens',
+] as const satisfies readonly (keyof Database)[];
+
+/** Every table with rows of one tenant, children first; `tenants` itself goes last. */
+const TENANT_TABLES = [
+  ...DIRECTORY_TABLES,
+  'events',
+  'tenant_domains',
+  'api_keys',
+  'directories',
+] as const satisfies readonly (keyof Database)[];

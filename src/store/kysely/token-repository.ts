@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, DirectoryTable, ScimTokenTable } from '../database.js';
-import type { DirectoryRecord, TokenRecord } from '../ports.js';
+import type { Database, ScimTokenTable } from '../database.js';
+import type { DirectoryRecord, TokenRecord, TokenScope } from '../ports.js';
+import { toDirectory } from './tenant-repository.js';
 
 const toToken = (row: Selectable<ScimTokenTable>): TokenRecord => ({
   id: row.id,
@@ -11,6 +12,8 @@ const toToken = (row: Selectable<ScimTokenTable>): TokenRecord => ({
   lastUsed: row.last_used_at,
   expires: row.expires_at,
   revoked: row.revoked_at,
+  scopes: row.scopes === null ? null : (JSON.parse(row.scopes) as TokenScope[]),
+  expiryWarned: row.expiry_warned_at,
 });
 
 export interface TokenWithDirectory {
@@ -36,6 +39,8 @@ export class TokenRepository {
         last_used_at: token.lastUsed,
         expires_at: token.expires,
         revoked_at: token.revoked,
+        scopes: token.scopes === null ? null : JSON.stringify(token.scopes),
+        expiry_warned_at: null,
       })
       .execute();
   }
@@ -54,11 +59,13 @@ export class TokenRepository {
         'd.scim_enabled as d_scim_enabled',
         'd.created_at as d_created_at',
         'd.updated_at as d_updated_at',
+        'd.deprovision_paused_at as d_deprovision_paused_at',
+        'd.deprovision_released_at as d_deprovision_released_at',
       ])
       .where('t.hash', '=', hash)
       .executeTakeFirst();
     if (!row) return undefined;
-    const directory: Selectable<DirectoryTable> = {
+    const directory = toDirectory({
       id: row.d_id,
       tenant_id: row.d_tenant_id,
       name: row.d_name,
@@ -66,19 +73,13 @@ export class TokenRepository {
       scim_enabled: row.d_scim_enabled,
       created_at: row.d_created_at,
       updated_at: row.d_updated_at,
-    };
+      deprovision_paused_at: row.d_deprovision_paused_at,
+      deprovision_released_at: row.d_deprovision_released_at,
+    });
     return {
       token: toToken(row),
       hash: row.hash,
-      directory: {
-        id: directory.id,
-        tenantId: directory.tenant_id,
-        name: directory.name,
-        settings: directory.settings,
-        scimEnabled: directory.scim_enabled === 1,
-        created: directory.created_at,
-        updated: directory.updated_at,
-      },
+      directory,
     };
   }
 
@@ -103,6 +104,31 @@ export class TokenRepository {
       .set({ revoked_at: at })
       .where('id', '=', id)
       .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Tokens expiring before `before` that have not been warned about yet. */
+  async expiringUnwarned(before: string, now: string): Promise<TokenRecord[]> {
+    const rows = await this.db
+      .selectFrom('scim_tokens')
+      .selectAll()
+      .where('expires_at', 'is not', null)
+      .where('expires_at', '<=', before)
+      .where('expires_at', '>', now)
+      .where('revoked_at', 'is', null)
+      .where('expiry_warned_at', 'is', null)
+      .execute();
+    return rows.map(toToken);
+  }
+
+  /** Marks the expiry warning as raised; false if another node raised it first. */
+  async markExpiryWarned(id: string, at: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('scim_tokens')
+      .set({ expiry_warned_at: at })
+      .where('id', '=', id)
+      .where('expiry_warned_at', 'is', null)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }

@@ -1,14 +1,15 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, UserTable } from '../database.js';
 import type { DialectName } from '../dialects/dialect.js';
-import type { GroupRef, ListPage, ListQuery, Scope, StoredUser } from '../ports.js';
+import type { AccountSource, GroupRef, ListPage, ListQuery, Scope, StoredUser } from '../ports.js';
 import { parseData } from './json.js';
 import { listRows } from './list-rows.js';
-import { emailRows, userRow } from './resource-rows.js';
+import { emailRows, foldCase, userRow } from './resource-rows.js';
 
 function toStoredUser(row: Selectable<UserTable>): StoredUser {
   return {
     id: row.id,
+    source: row.source as AccountSource,
     userName: row.user_name,
     externalId: row.external_id,
     active: row.active === 1,
@@ -32,7 +33,8 @@ export class UserRepository {
       .selectAll()
       .where('tenant_id', '=', scope.tenantId)
       .where('directory_id', '=', scope.directoryId)
-      .where('id', '=', id);
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null);
     // SQLite serialises whole transactions; Postgres needs the row lock for read-modify-write.
     if (forUpdate && this.dialect === 'postgres') query = query.forUpdate();
     const row = await query.executeTakeFirst();
@@ -69,6 +71,147 @@ export class UserRepository {
   private async writeEmails(scope: Scope, user: StoredUser): Promise<void> {
     const rows = emailRows(scope, user.id, user.data);
     if (rows.length > 0) await this.db.insertInto('user_emails').values(rows).execute();
+  }
+
+  /**
+   * Soft delete: the user disappears from SCIM and from its groups but keeps its row, so an admin can
+   * restore it (or the IdP re-create it) until it is purged.
+   */
+  async softDelete(scope: Scope, id: string, at: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('users')
+      .set({ deleted_at: at, updated_at: at })
+      .where('tenant_id', '=', scope.tenantId)
+      .where('directory_id', '=', scope.directoryId)
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return false;
+    await this.db
+      .deleteFrom('group_members')
+      .where('tenant_id', '=', scope.tenantId)
+      .where('directory_id', '=', scope.directoryId)
+      .where('member_id', '=', id)
+      .execute();
+    return true;
+  }
+
+  /** A soft-deleted user with this externalId or userName: the one a re-create brings back. */
+  async findDeleted(
+    scope: Scope,
+    userName: string,
+    externalId: string | null,
+  ): Promise<StoredUser | undefined> {
+    let query = this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('tenant_id', '=', scope.tenantId)
+      .where('directory_id', '=', scope.directoryId)
+      .where('deleted_at', 'is not', null);
+    query = query.where((eb) =>
+      externalId === null
+        ? eb('user_name_key', '=', foldCase(userName))
+        : eb.or([eb('external_id', '=', externalId), eb('user_name_key', '=', foldCase(userName))]),
+    );
+    const row = await query.orderBy('deleted_at', 'desc').executeTakeFirst();
+    return row && toStoredUser(row);
+  }
+
+  /** Makes a soft-deleted user live again with new content (a new version). */
+  async revive(scope: Scope, user: StoredUser): Promise<boolean> {
+    const { tenant_id, directory_id, id, ...changes } = userRow(scope, user);
+    const result = await this.db
+      .updateTable('users')
+      .set({ ...changes, deleted_at: null })
+      .where('tenant_id', '=', tenant_id)
+      .where('directory_id', '=', directory_id)
+      .where('id', '=', id)
+      .where('deleted_at', 'is not', null)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return false;
+    await this.db
+      .deleteFrom('user_emails')
+      .where('tenant_id', '=', scope.tenantId)
+      .where('directory_id', '=', scope.directoryId)
+      .where('user_id', '=', user.id)
+      .execute();
+    await this.writeEmails(scope, user);
+    return true;
+  }
+
+  async getDeleted(scope: Scope, id: string): Promise<(StoredUser & { deletedAt: string }) | undefined> {
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('tenant_id', '=', scope.tenantId)
+      .where('directory_id', '=', scope.directoryId)
+      .where('id', '=', id)
+      .where('deleted_at', 'is not', null)
+      .executeTakeFirst();
+    return row && { ...toStoredUser(row), deletedAt: row.deleted_at! };
+  }
+
+  /** Hard-deletes the directory's users soft-deleted before `before` (the partial index finds them); returns how many. */
+  async purgeDeleted(scope: Scope, before: string): Promise<number> {
+    const doomed = this.db
+      .selectFrom('users')
+      .select('id')
+      .where('tenant_id', '=', scope.tenantId)
+      .where('directory_id', '=', scope.directoryId)
+      .where('deleted_at', '<', before);
+    await this.db
+      .deleteFrom('user_emails')
+      .where('tenant_id', '=', scope.tenantId)
+      .where('directory_id', '=', scope.directoryId)
+      .where('user_id', 'in', doomed)
+      .execute();
+    const result = await this.db
+      .deleteFrom('users')
+      .where('tenant_id', '=', scope.tenantId)
+      .where('directory_id', '=', scope.directoryId)
+      .where('deleted_at', '<', before)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /** Live users counted for the deprovisioning guard. */
+  async countActive(scope: Scope): Promise<number> {
+    const row = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('tenant_id', '=', scope.tenantId)
+      .where('directory_id', '=', scope.directoryId)
+      .where('deleted_at', 'is', null)
+      .where('active', '=', 1)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Live users of the directory with this email as an email or as userName, via the indexes. */
+  async findByEmail(scope: Scope, email: string): Promise<StoredUser[]> {
+    const rows = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('tenant_id', '=', scope.tenantId)
+      .where('directory_id', '=', scope.directoryId)
+      .where('deleted_at', 'is', null)
+      .where((eb) =>
+        eb.or([
+          eb('user_name_key', '=', foldCase(email)),
+          eb(
+            'id',
+            'in',
+            this.db
+              .selectFrom('user_emails')
+              .select('user_id')
+              .where('tenant_id', '=', scope.tenantId)
+              .where('directory_id', '=', scope.directoryId)
+              .where('value_key', '=', foldCase(email)),
+          ),
+        ]),
+      )
+      .execute();
+    return rows.map(toStoredUser);
   }
 
   /** Deletes the user with its email index rows and group memberships. */

@@ -50,6 +50,8 @@ export interface FilterDialect {
   order(text: Sql, op: OrderOperator, literal: string): Bool;
   /** A string constant typed as text, so `constant = ?` needs no type inference. */
   constant(value: string): Sql;
+  /** A text sort key ordered by code point like `order`, whatever the database's collation. */
+  sortText(text: Sql): Sql;
 }
 
 /** SQLite path syntax; labels are JSON-escaped because SQLite matches them against the raw key text. */
@@ -103,6 +105,7 @@ const sqlite: FilterDialect = {
   endsWith: (t, suffix) => sql<SqlBool>`substr(${t}, -length(${suffix})) = ${suffix}`,
   order: (t, op, literal) => sql<SqlBool>`${t} ${ORDER_SQL[op]} ${literal}`,
   constant: (value) => sql`cast(${value} as text)`,
+  sortText: (t) => t,
 };
 
 /** Parameters are cast because Postgres cannot infer a type for `jsonb -> $1` or `length($1)`. */
@@ -154,6 +157,7 @@ const postgres: FilterDialect = {
   // The database collation may order "a" < "B"; the evaluator orders by code unit, as "C" does.
   order: (t, op, literal) => sql<SqlBool>`${t} collate "C" ${ORDER_SQL[op]} ${text(literal)}`,
   constant: text,
+  sortText: (t) => sql`(${t} collate "C")`,
 };
 
 export function filterDialect(name: DialectName): FilterDialect {

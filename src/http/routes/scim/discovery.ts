@@ -1,12 +1,17 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { userTypeFor } from '../../../directory/attribute-profile.js';
 import { NotFoundError } from '../../../scim/errors.js';
 import type { JsonObject } from '../../../scim/json/json-value.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../../scim/list/list-query.js';
 import { listResponse } from '../../../scim/list/list-response.js';
-import type { AttributeDefinition, SchemaDefinition } from '../../../scim/schema/attribute.js';
-import { allSchemas, resourceTypes } from '../../../scim/schema/registry.js';
+import type {
+  AttributeDefinition,
+  SchemaDefinition as Schema,
+  SchemaDefinition,
+} from '../../../scim/schema/attribute.js';
+import { allSchemas, groupResourceType, type ResourceTypeDefinition } from '../../../scim/schema/registry.js';
 import { RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA } from '../../../scim/urns.js';
-import { baseUrlOf, sendScim } from './scim-reply.js';
+import { baseUrlOf, contextOf, sendScim } from './scim-reply.js';
 
 /** Largest request body accepted, also announced as bulk.maxPayloadSize. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -42,8 +47,17 @@ function serviceProviderConfig(baseUrl: string): JsonObject {
   };
 }
 
-function resourceTypeResource(baseUrl: string, name: string): JsonObject {
-  const type = resourceTypes.find((t) => t.name === name)!;
+/** A directory's resource types and schemas: the standard ones plus its profile's custom extensions. */
+function typesOf(request: FastifyRequest): readonly ResourceTypeDefinition[] {
+  return [userTypeFor(contextOf(request).settings.profile), groupResourceType];
+}
+
+function schemasOf(request: FastifyRequest): readonly Schema[] {
+  const custom = typesOf(request)[0]!.extensions.filter((e) => !allSchemas.includes(e));
+  return [...allSchemas, ...custom];
+}
+
+function resourceTypeResource(baseUrl: string, type: ResourceTypeDefinition): JsonObject {
   return {
     schemas: [RESOURCE_TYPE_SCHEMA],
     id: type.name,
@@ -94,22 +108,22 @@ export async function discoveryRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/ResourceTypes', async (request, reply) => {
     const base = baseUrlOf(request);
-    const all = resourceTypes.map((t) => resourceTypeResource(base, t.name));
+    const all = typesOf(request).map((t) => resourceTypeResource(base, t));
     return sendScim(reply, 200, listResponse(all, all.length, 1));
   });
   app.get<{ Params: { name: string } }>('/ResourceTypes/:name', async (request, reply) => {
-    const type = resourceTypes.find((t) => t.name.toLowerCase() === request.params.name.toLowerCase());
+    const type = typesOf(request).find((t) => t.name.toLowerCase() === request.params.name.toLowerCase());
     if (!type) throw new NotFoundError(`No resource type ${request.params.name}`);
-    return sendScim(reply, 200, resourceTypeResource(baseUrlOf(request), type.name));
+    return sendScim(reply, 200, resourceTypeResource(baseUrlOf(request), type));
   });
 
   app.get('/Schemas', async (request, reply) => {
     const base = baseUrlOf(request);
-    const all = allSchemas.map((s) => schemaResource(base, s));
+    const all = schemasOf(request).map((s) => schemaResource(base, s));
     return sendScim(reply, 200, listResponse(all, all.length, 1));
   });
   app.get<{ Params: { id: string } }>('/Schemas/:id', async (request, reply) => {
-    const schema = allSchemas.find((s) => s.id.toLowerCase() === request.params.id.toLowerCase());
+    const schema = schemasOf(request).find((s) => s.id.toLowerCase() === request.params.id.toLowerCase());
     if (!schema) throw new NotFoundError(`No schema ${request.params.id}`);
     return sendScim(reply, 200, schemaResource(baseUrlOf(request), schema));
   });

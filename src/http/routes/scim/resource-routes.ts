@@ -5,6 +5,7 @@ import type {
   ResourceResult,
   ScimContext,
 } from '../../../directory/provisioning-service.js';
+import { checkScope, requiredScope } from '../../../directory/scim-auth.js';
 import { InvalidSyntaxError } from '../../../scim/errors.js';
 import { getCaseInsensitive, isObject, type JsonObject } from '../../../scim/json/json-value.js';
 import { parseListParameters, type RawListParameters } from '../../../scim/list/list-query.js';
@@ -86,6 +87,8 @@ function ifMatchOf(request: FastifyRequest): string | undefined {
   return Array.isArray(header) ? header.join(',') : header;
 }
 
+const WRITES = new Set(['create', 'replace', 'update', 'delete']);
+
 function note(
   request: FastifyRequest,
   ops: ResourceOperations,
@@ -95,6 +98,7 @@ function note(
 ): void {
   request.scim.operation = operation;
   request.scim.resourceType = ops.type;
+  checkScope(contextOf(request), requiredScope(ops.type, WRITES.has(operation)));
   if (id !== undefined) request.scim.resourceId = id;
   if (isObject(body)) {
     const name = getCaseInsensitive(body, ops.nameAttribute);
@@ -105,6 +109,7 @@ function note(
 function noteResult(request: FastifyRequest, result: ResourceResult): void {
   request.scim.resourceId = result.id;
   request.scim.resourceName = result.name;
+  if (result.note) request.scim.note = result.note;
 }
 
 /** CRUD, list and search routes of one resource type (RFC 7644 §3.2–3.6). */

@@ -48,6 +48,7 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
       const auth = await authenticateScimRequest(options.store, directoryId, request.headers.authorization);
       request.scim.context = { ...auth, baseUrl: baseUrlOf(request) };
       request.scim.logScope = auth;
+      if (auth.expiryWarning) request.scim.note = auth.expiryWarning;
     } catch (error) {
       // A refused request is logged in the directory its URL names, if that exists: an admin whose
       // "Test Connection" fails sees why in the provisioning log.
@@ -78,6 +79,7 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
       detail: state.error?.detail ?? null,
       durationMs: Number(process.hrtime.bigint() - state.started) / 1e6,
       client: request.headers['user-agent'] ?? null,
+      note: state.note ?? null,
     });
   });
 

@@ -15,6 +15,8 @@ export interface ScimRequestState {
   resourceId?: string;
   resourceName?: string;
   error?: { scimType?: string; detail: string };
+  /** What a successful change did that an admin should see (role change, restore, link). */
+  note?: string;
   started: bigint;
 }
 

@@ -1,9 +1,16 @@
 import { parseArgs } from 'node:util';
 import { type Config, type ConfigFlags, loadConfig } from './config.js';
-import { AdminService } from './directory/admin-service.js';
-import type { RoleDefinition } from './directory/directory-settings.js';
+import { AdminService, type DirectoryChanges } from './directory/admin-service.js';
+import {
+  type DirectorySettings,
+  parseSettings,
+  type RoleDefinition,
+} from './directory/directory-settings.js';
+import { type LifecycleChanges, LifecycleService } from './directory/lifecycle-service.js';
 import { buildApp } from './http/app.js';
+import { directoryJson, matchJson, userSummary } from './http/routes/api/views.js';
 import { ScimError } from './scim/errors.js';
+import type { AccountMatch } from './store/kysely/lifecycle-repository.js';
 import { SchemaVersionError } from './store/migrations/migrate.js';
 import type { LogEntry, TokenRecord } from './store/ports.js';
 import { Store, type StoreOptions } from './store/store.js';
@@ -17,11 +24,20 @@ Usage:
   rollcall tenant create <slug> [--name NAME] [--json]
   rollcall directory create --tenant <slug> --name <name> [--roles a,b:Display,c] [--default-role r]
                             [--unknown-role reject|default] [--multi-role] [--json]
-  rollcall token create --directory <id> [--expires ISO-DATE] [--json]
+  rollcall directory update <id> [--name NAME] [--roles a,b:Display,c] [--default-role r] [--unknown-role reject|default]
+                            [--delete-policy hard|soft] [--soft-delete-days N] [--account-matching on|off]
+                            [--guard on|off] [--guard-share 0.2] [--guard-window 60] [--guard-min 50] [--json]
+  rollcall directory release <id>
+  rollcall token create --directory <id> [--expires ISO-DATE] [--scopes users:read,users:write,groups:read,groups:write] [--json]
   rollcall token revoke <tokenId>
+  rollcall user restore --directory <id> <userId> [--json]
+  rollcall match list --directory <id> [--status pending|confirmed|refused] [--json]
+  rollcall match confirm|refuse --directory <id> <matchId> [--json]
   rollcall logs --directory <id> [--errors] [--limit N] [--json]
   rollcall tenant list [--json]
   rollcall tenant delete <slug>
+  rollcall tenant domain add <slug> <domain>
+  rollcall tenant domain list <slug> [--json]
   rollcall apikey create [--tenant <slug>] [--name NAME] [--json]
   rollcall apikey list [--json]
   rollcall apikey revoke <id>
@@ -47,6 +63,15 @@ const OPTIONS = {
   'multi-role': { type: 'boolean' },
   directory: { type: 'string' },
   expires: { type: 'string' },
+  scopes: { type: 'string' },
+  'delete-policy': { type: 'string' },
+  'soft-delete-days': { type: 'string' },
+  'account-matching': { type: 'string' },
+  guard: { type: 'string' },
+  'guard-share': { type: 'string' },
+  'guard-window': { type: 'string' },
+  'guard-min': { type: 'string' },
+  status: { type: 'string' },
   errors: { type: 'boolean' },
   limit: { type: 'string' },
   json: { type: 'boolean' },
@@ -79,7 +104,65 @@ function parseRoles(text: string | undefined): RoleDefinition[] | undefined {
     });
 }
 
+/** `on` or `off` → a boolean; absent → undefined. */
+function onOff(value: string | undefined, flag: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'on' || value === 'off') return value === 'on';
+  throw new UsageError(`${flag} must be "on" or "off"`);
+}
+
+/** A whole-number flag; absent → undefined. The service checks the range. */
+function wholeNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} must be a whole number`);
+  return Number(value);
+}
+
+/** The lifecycle flags of `directory update` as a change; what is not given stays. */
+function lifecycleFlags(flags: Flags): LifecycleChanges {
+  const policy = flags['delete-policy'];
+  if (policy !== undefined && policy !== 'hard' && policy !== 'soft')
+    throw new UsageError('--delete-policy must be "hard" or "soft"');
+  const share = flags['guard-share'];
+  if (share !== undefined && !/^(\d+(\.\d*)?|\.\d+)$/.test(share))
+    throw new UsageError('--guard-share must be a share such as 0.2 (20%)');
+  const softDeleteDays = wholeNumber(flags['soft-delete-days'], '--soft-delete-days');
+  const accountMatching = onOff(flags['account-matching'], '--account-matching');
+  const enabled = onOff(flags.guard, '--guard');
+  const windowMinutes = wholeNumber(flags['guard-window'], '--guard-window');
+  const minCount = wholeNumber(flags['guard-min'], '--guard-min');
+  const guard = {
+    ...(enabled !== undefined && { enabled }),
+    ...(share !== undefined && { maxShare: Number(share) }),
+    ...(windowMinutes !== undefined && { windowMinutes }),
+    ...(minCount !== undefined && { minCount }),
+  };
+  return {
+    ...(policy !== undefined && { deletePolicy: policy }),
+    ...(softDeleteDays !== undefined && { softDeleteDays }),
+    ...(accountMatching !== undefined && { accountMatching }),
+    ...(Object.keys(guard).length > 0 && { deprovisionGuard: guard }),
+  };
+}
+
+function describeLifecycle(settings: DirectorySettings): string {
+  const guard = settings.deprovisionGuard;
+  return [
+    `delete policy ${settings.deletePolicy}${settings.deletePolicy === 'soft' ? ` (restorable ${settings.softDeleteDays} days)` : ''}`,
+    `account matching ${settings.accountMatching ? 'on' : 'off'}`,
+    guard.enabled
+      ? `guard on (pauses past ${Math.round(guard.maxShare * 100)}% in ${guard.windowMinutes} min, from ${guard.minCount})`
+      : 'guard off',
+  ].join(', ');
+}
+
+function matchLine(match: AccountMatch): string {
+  return `${match.id}  ${match.status.padEnd(9)} ${match.email}  scim user ${match.scimUserId}, existing ${match.existingUserId}`;
+}
+
 async function openStore(config: Config, options: Partial<StoreOptions> = {}): Promise<Store> {
+  if (config.databaseUrl && !/^postgres(ql)?:\/\//i.test(config.databaseUrl))
+    throw new UsageError('--database-url (DATABASE_URL) must be a postgres:// URL');
   return Store.open({
     ...(config.databaseUrl
       ? { databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize }
@@ -104,12 +187,12 @@ const SHUTDOWN_TIMEOUT_MS = 30_000;
 
 async function withAdmin<T>(
   flags: Flags,
-  work: (admin: AdminService, config: Config) => Promise<T>,
+  work: (admin: AdminService, config: Config, lifecycle: LifecycleService) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig(flags as ConfigFlags);
   const store = await openStore(config);
   try {
-    return await work(new AdminService(store), config);
+    return await work(new AdminService(store), config, new LifecycleService(store));
   } finally {
     await store.close();
   }
@@ -128,6 +211,7 @@ function tokenJson(token: TokenRecord) {
     lastUsed: token.lastUsed,
     expires: token.expires,
     revoked: token.revoked,
+    scopes: token.scopes,
   };
 }
 
@@ -210,7 +294,7 @@ async function migrate(flags: Flags): Promise<number> {
 
 export async function main(argv: string[]): Promise<number> {
   const { values: flags, positionals } = parse(argv);
-  const [command, sub, arg] = positionals;
+  const [command, sub, arg, ...rest] = positionals;
   if (flags.help || !command) {
     process.stdout.write(USAGE);
     return command || flags.help ? 0 : 1;
@@ -253,11 +337,109 @@ export async function main(argv: string[]): Promise<number> {
         );
         return 0;
       });
+    case 'directory update':
+      return withAdmin(flags, async (admin, config) => {
+        const id = required(arg, '<id>');
+        const unknownRole = flags['unknown-role'];
+        if (unknownRole !== undefined && unknownRole !== 'reject' && unknownRole !== 'default')
+          throw new UsageError('--unknown-role must be "reject" or "default"');
+        const lifecycle = lifecycleFlags(flags);
+        const changes: DirectoryChanges = {
+          ...(flags.name !== undefined && { name: flags.name }),
+          ...(flags.roles !== undefined && { roles: parseRoles(flags.roles) ?? [] }),
+          ...(flags['default-role'] !== undefined && { defaultRole: flags['default-role'] }),
+          ...(unknownRole !== undefined && { unknownRolePolicy: unknownRole }),
+        };
+        if (Object.keys(changes).length === 0 && Object.keys(lifecycle).length === 0)
+          throw new UsageError('Nothing to change: give at least one setting');
+        const directory = await admin.updateDirectory(id, { ...changes, lifecycle });
+        const tenant = await admin.tenantOf(directory);
+        print(
+          flags,
+          directoryJson(directory, tenant.slug, config.publicUrl),
+          `Updated directory ${directory.name} (${directory.id}): ${describeLifecycle(parseSettings(directory.settings))}`,
+        );
+        return 0;
+      });
+    case 'directory release':
+      return withAdmin(flags, async (_admin, _config, lifecycle) => {
+        const id = required(arg, '<id>');
+        await lifecycle.releaseDeprovisioning(id);
+        print(
+          flags,
+          { released: id },
+          `Released the deprovisioning guard of directory ${id}: deactivations and deletions go through again`,
+        );
+        return 0;
+      });
+    case 'user restore':
+      return withAdmin(flags, async (_admin, _config, lifecycle) => {
+        const user = await lifecycle.restoreUser(
+          required(flags.directory, '--directory'),
+          required(arg, '<userId>'),
+        );
+        print(flags, userSummary(user), `Restored user ${user.userName} (${user.id})`);
+        return 0;
+      });
+    case 'match list':
+      return withAdmin(flags, async (_admin, _config, lifecycle) => {
+        const status = flags.status;
+        if (status !== undefined && status !== 'pending' && status !== 'confirmed' && status !== 'refused')
+          throw new UsageError('--status must be "pending", "confirmed" or "refused"');
+        const matches = await lifecycle.matches(required(flags.directory, '--directory'), status);
+        if (flags.json)
+          process.stdout.write(matches.map((m) => `${JSON.stringify(matchJson(m))}\n`).join(''));
+        else
+          process.stdout.write(
+            matches.length ? `${matches.map(matchLine).join('\n')}\n` : 'No account matches.\n',
+          );
+        return 0;
+      });
+    case 'match confirm':
+    case 'match refuse':
+      return withAdmin(flags, async (_admin, _config, lifecycle) => {
+        const directoryId = required(flags.directory, '--directory');
+        const matchId = required(arg, '<matchId>');
+        const match =
+          sub === 'confirm'
+            ? await lifecycle.confirmMatch(directoryId, matchId)
+            : await lifecycle.refuseMatch(directoryId, matchId);
+        print(
+          flags,
+          matchJson(match),
+          sub === 'confirm'
+            ? `Confirmed match ${match.id}: account ${match.existingUserId} merged into ${match.scimUserId}`
+            : `Refused match ${match.id}: both accounts stay`,
+        );
+        return 0;
+      });
+    case 'tenant domain':
+      return withAdmin(flags, async (_admin, _config, lifecycle) => {
+        if (arg !== 'add' && arg !== 'list')
+          throw new UsageError('tenant domain takes "add <slug> <domain>" or "list <slug>"');
+        const slug = required(rest[0], '<slug>');
+        if (arg === 'add') {
+          const domain = await lifecycle.addDomain(slug, required(rest[1], '<domain>'));
+          print(flags, { tenant: slug, domain }, `Declared domain ${domain} for tenant ${slug}`);
+        } else {
+          const domains = await lifecycle.domains(slug);
+          if (flags.json)
+            process.stdout.write(domains.map((domain) => `${JSON.stringify({ domain })}\n`).join(''));
+          else process.stdout.write(domains.length ? `${domains.join('\n')}\n` : 'No domains.\n');
+        }
+        return 0;
+      });
     case 'token create':
       return withAdmin(flags, async (admin) => {
+        const scopes = flags.scopes
+          ?.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        if (scopes?.length === 0) throw new UsageError('--scopes needs at least one scope');
         const { token, secret } = await admin.createToken(
           required(flags.directory, '--directory'),
           flags.expires,
+          scopes,
         );
         print(
           flags,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ScimResponse, send } from './support/rollcall-server.js';
-import { createTestLocation, TEST_STORE, type TestLocation } from './support/test-store.js';
+import { createTestLocation, seedDirectory, type TestLocation } from './support/test-store.js';
 
 /**
  * Many rollcall nodes behaving as one: three real `rollcall start` processes on one Postgres
@@ -51,7 +51,7 @@ async function startNode(location: TestLocation): Promise<Node> {
   return { url: `http://127.0.0.1:${port}`, child };
 }
 
-describe.skipIf(TEST_STORE !== 'postgres')('three rollcall nodes on one PostgreSQL', () => {
+describe('three rollcall nodes on one PostgreSQL', () => {
   let location: TestLocation;
   let nodes: Node[] = [];
   let directoryId: string;
@@ -89,12 +89,7 @@ describe.skipIf(TEST_STORE !== 'postgres')('three rollcall nodes on one PostgreS
     location = await createTestLocation();
     const cli = (...args: string[]) => run(process.execPath, [BIN, ...args, ...location.cliArgs]);
     await cli('migrate');
-    await cli('tenant', 'create', 'acme');
-    const directory = JSON.parse(
-      (await cli('directory', 'create', '--tenant', 'acme', '--name', 'staff', '--json')).stdout,
-    );
-    directoryId = directory.id;
-    token = directory.token;
+    ({ id: directoryId, token } = await seedDirectory(location, 'acme', 'staff'));
     nodes = await Promise.all(Array.from({ length: NODES }, () => startNode(location)));
   });
 

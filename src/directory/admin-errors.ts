@@ -1,4 +1,4 @@
-import { ForbiddenError, NotFoundError, UnauthorizedError } from '../scim/errors.js';
+import { ForbiddenError, NotFoundError, ScimError, UnauthorizedError } from '../scim/errors.js';
 
 /**
  * What the admin API's edge needs to tell apart: one class per missing thing, so it can answer with
@@ -10,6 +10,14 @@ export class TokenNotFoundError extends NotFoundError {}
 export class ApiKeyNotFoundError extends NotFoundError {}
 export class UserNotFoundError extends NotFoundError {}
 export class GroupNotFoundError extends NotFoundError {}
+export class AccountMatchNotFoundError extends NotFoundError {}
+
+/** 409: the change conflicts with the current state (an account match that was already decided). */
+export class ConflictError extends ScimError {
+  constructor(detail: string) {
+    super(409, detail);
+  }
+}
 
 /** The operator API key is missing, unknown or revoked. */
 export class ApiKeyRejectedError extends UnauthorizedError {}

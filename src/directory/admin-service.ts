@@ -34,6 +34,7 @@ import {
   type RoleDefinition,
   serialiseSettings,
 } from './directory-settings.js';
+import { type LifecycleChanges, withLifecycleChanges } from './lifecycle-service.js';
 import { decodeLogCursor, encodeLogCursor, type LogFilters } from './log-search.js';
 import { generateToken } from './scim-tokens.js';
 
@@ -53,6 +54,8 @@ export interface DirectoryInput {
   readonly multiRole?: boolean;
   /** Off: SCIM requests get 403 until it is switched on. Default on. */
   readonly scimEnabled?: boolean;
+  /** Delete policy, account matching, the deprovisioning guard and the attribute profile (see LifecycleService). */
+  readonly lifecycle?: LifecycleChanges;
 }
 
 /** A change of a directory's name, role settings or provisioning switch; absent fields stay. */
@@ -64,6 +67,8 @@ export interface DirectoryChanges {
   readonly unknownRolePolicy?: DirectorySettings['unknownRolePolicy'];
   readonly multiRole?: boolean;
   readonly scimEnabled?: boolean;
+  /** Lifecycle settings to change; `deprovisionGuard` and `profile` merge field by field. */
+  readonly lifecycle?: LifecycleChanges;
 }
 
 /** An admin's search over a directory's users or groups: text, SCIM filter and paging. */
@@ -141,13 +146,18 @@ export class AdminService {
 
   async createDirectory(tenantSlug: string, input: DirectoryInput): Promise<DirectoryRecord> {
     const tenant = await this.tenant(tenantSlug);
-    const settings = validateSettings({
-      ...DEFAULT_SETTINGS,
-      roles: input.roles ?? [],
-      ...(input.defaultRole !== undefined && { defaultRole: input.defaultRole }),
-      unknownRolePolicy: input.unknownRolePolicy ?? 'reject',
-      multiRole: input.multiRole ?? false,
-    });
+    const settings = validateSettings(
+      withLifecycleChanges(
+        {
+          ...DEFAULT_SETTINGS,
+          roles: input.roles ?? [],
+          ...(input.defaultRole !== undefined && { defaultRole: input.defaultRole }),
+          unknownRolePolicy: input.unknownRolePolicy ?? 'reject',
+          multiRole: input.multiRole ?? false,
+        },
+        input.lifecycle ?? {},
+      ),
+    );
     if (!input.name.trim()) throw new InvalidValueError('A directory needs a name');
     const time = now();
     const directory: DirectoryRecord = {
@@ -275,13 +285,18 @@ export class AdminService {
     const current = await this.directory(id);
     const { defaultRole: currentDefault, ...settings } = parseSettings(current.settings);
     const defaultRole = changes.defaultRole === undefined ? currentDefault : changes.defaultRole;
-    const next = validateSettings({
-      ...settings,
-      ...(defaultRole !== null && defaultRole !== undefined && { defaultRole }),
-      ...(changes.roles !== undefined && { roles: changes.roles }),
-      ...(changes.unknownRolePolicy !== undefined && { unknownRolePolicy: changes.unknownRolePolicy }),
-      ...(changes.multiRole !== undefined && { multiRole: changes.multiRole }),
-    });
+    const next = validateSettings(
+      withLifecycleChanges(
+        {
+          ...settings,
+          ...(defaultRole !== null && defaultRole !== undefined && { defaultRole }),
+          ...(changes.roles !== undefined && { roles: changes.roles }),
+          ...(changes.unknownRolePolicy !== undefined && { unknownRolePolicy: changes.unknownRolePolicy }),
+          ...(changes.multiRole !== undefined && { multiRole: changes.multiRole }),
+        },
+        changes.lifecycle ?? {},
+      ),
+    );
     const name = changes.name === undefined ? current.name : changes.name.trim();
     if (!name) throw new InvalidValueError('A directory needs a name');
     const directory: DirectoryRecord = {
@@ -340,11 +355,23 @@ export class AdminService {
 
   /** The user's SCIM representation, groups included, as the directory's SCIM endpoint returns it. */
   async user(directoryId: string, userId: string, baseUrl: string): Promise<JsonObject> {
+    return (await this.userWithResource(directoryId, userId, baseUrl)).resource;
+  }
+
+  /** The stored user (its source, for the "Provisioned" label) with its SCIM representation. */
+  async userWithResource(
+    directoryId: string,
+    userId: string,
+    baseUrl: string,
+  ): Promise<{ user: StoredUser; resource: JsonObject }> {
     const scope = scopeOf(await this.directory(directoryId));
     const { users } = this.store.repositories;
     const user = await users.get(scope, userId);
     if (!user) throw new UserNotFoundError(`No user ${userId} in this directory`);
-    return renderUser(user, baseUrl, (await users.groupsOf(scope, [user.id])).get(user.id));
+    return {
+      user,
+      resource: renderUser(user, baseUrl, (await users.groupsOf(scope, [user.id])).get(user.id)),
+    };
   }
 
   async listGroups(

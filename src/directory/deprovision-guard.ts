@@ -27,6 +27,8 @@ export async function checkDeprovisioning(
   guard: DeprovisionGuard,
   at: string,
 ) {
+  // Concurrent deprovisions through several nodes must not all pass the same count.
+  await repos.tenants.lockDirectory(scope.directoryId);
   const directory = await repos.tenants.directoryById(scope.directoryId);
   if (directory?.deprovisionPausedAt)
     throw new DeprovisioningPausedError(

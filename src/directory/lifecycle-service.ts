@@ -1,12 +1,34 @@
-import { InvalidValueError, NotFoundError, UniquenessError } from '../scim/errors.js';
+import { InvalidValueError, UniquenessError } from '../scim/errors.js';
+import { parseAttributePath } from '../scim/filter/parse-filter.js';
 import type { JsonObject } from '../scim/json/json-value.js';
 import { normaliseResource } from '../scim/schema/normalise-resource.js';
+import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA } from '../scim/urns.js';
 import type { AccountMatch, GroupRoleRule } from '../store/kysely/lifecycle-repository.js';
-import type { AccountSource, DirectoryRecord, EventRecord, Scope, StoredUser } from '../store/ports.js';
-import type { Store } from '../store/store.js';
+import type {
+  AccountSource,
+  DirectoryRecord,
+  EventRecord,
+  Scope,
+  StoredUser,
+  TenantRecord,
+} from '../store/ports.js';
+import type { Repositories, Store } from '../store/store.js';
+import {
+  AccountMatchNotFoundError,
+  ConflictError,
+  DirectoryNotFoundError,
+  TenantNotFoundError,
+  UserNotFoundError,
+} from './admin-errors.js';
 import { checkProfile, userTypeFor } from './attribute-profile.js';
 import { newId, now } from './clock.js';
-import { type DirectorySettings, parseSettings, serialiseSettings } from './directory-settings.js';
+import {
+  type AttributeProfile,
+  type DeprovisionGuard,
+  type DirectorySettings,
+  parseSettings,
+  serialiseSettings,
+} from './directory-settings.js';
 import { event } from './events.js';
 import { applyRolePolicy, rolesOf } from './role-policy.js';
 
@@ -17,6 +39,12 @@ export type LifecycleSettings = Pick<
   'deletePolicy' | 'softDeleteDays' | 'accountMatching' | 'deprovisionGuard' | 'profile'
 >;
 
+/** A change of lifecycle settings: absent fields stay; the guard and the profile change field by field. */
+export type LifecycleChanges = Partial<Omit<LifecycleSettings, 'deprovisionGuard' | 'profile'>> & {
+  readonly deprovisionGuard?: Partial<DeprovisionGuard>;
+  readonly profile?: Partial<AttributeProfile>;
+};
+
 export interface EffectiveRoles {
   /** Roles the IdP sent for the user (SCIM `roles`). */
   readonly assigned: string[];
@@ -26,18 +54,52 @@ export interface EffectiveRoles {
   readonly effective: string[];
 }
 
+/** Custom attribute types a profile may declare (RFC 7643 §2.3, less `complex` and `binary`). */
+const CUSTOM_TYPES: ReadonlySet<string> = new Set([
+  'string',
+  'boolean',
+  'integer',
+  'decimal',
+  'dateTime',
+  'reference',
+]);
+
+/** RFC 7643 §2.1 ATTRNAME. */
+const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
 /**
  * What admins do around the lifecycle of accounts: restore soft-deleted users, decide account
  * matches, group→role rules, the deprovisioning guard, tenant domains, and non-SCIM accounts.
+ * An instance made by `limitedTo(tenantId)` serves one tenant only, like AdminService's: every
+ * directory and tenant of another is "not found" to it.
  */
 export class LifecycleService {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly onlyTenantId: string | null = null,
+  ) {}
+
+  /** This service limited to one tenant (an API key's restriction); null: every tenant. */
+  limitedTo(tenantId: string | null): LifecycleService {
+    return tenantId === null ? this : new LifecycleService(this.store, tenantId);
+  }
+
+  private visible(tenantId: string): boolean {
+    return this.onlyTenantId === null || tenantId === this.onlyTenantId;
+  }
+
+  private async tenant(slug: string): Promise<TenantRecord> {
+    const tenant = await this.store.repositories.tenants.tenantBySlug(slug);
+    if (!tenant || !this.visible(tenant.id)) throw new TenantNotFoundError(`No tenant "${slug}"`);
+    return tenant;
+  }
 
   private async directory(
     directoryId: string,
   ): Promise<{ record: DirectoryRecord; scope: Scope; settings: DirectorySettings }> {
     const record = await this.store.repositories.tenants.directoryById(directoryId);
-    if (!record) throw new NotFoundError(`No directory ${directoryId}`);
+    if (!record || !this.visible(record.tenantId))
+      throw new DirectoryNotFoundError(`No directory ${directoryId}`);
     return {
       record,
       scope: { tenantId: record.tenantId, directoryId: record.id },
@@ -49,18 +111,9 @@ export class LifecycleService {
     return (await this.directory(directoryId)).settings;
   }
 
-  async updateLifecycleSettings(
-    directoryId: string,
-    changes: Partial<LifecycleSettings>,
-  ): Promise<DirectorySettings> {
+  async updateLifecycleSettings(directoryId: string, changes: LifecycleChanges): Promise<DirectorySettings> {
     const { record, settings } = await this.directory(directoryId);
-    const next: DirectorySettings = {
-      ...settings,
-      ...changes,
-      deprovisionGuard: { ...settings.deprovisionGuard, ...changes.deprovisionGuard },
-      profile: { ...settings.profile, ...changes.profile },
-    };
-    validateLifecycle(next);
+    const next = withLifecycleChanges(settings, changes);
     await this.store.repositories.tenants.updateDirectory({
       ...record,
       settings: serialiseSettings(next),
@@ -71,10 +124,18 @@ export class LifecycleService {
 
   // ---- tenant domains ----
 
-  /** Declares an email domain as the tenant's own; a domain belongs to at most one tenant. */
-  async addDomain(tenantSlug: string, domain: string): Promise<string[]> {
-    const tenant = await this.store.repositories.tenants.tenantBySlug(tenantSlug);
-    if (!tenant) throw new NotFoundError(`No tenant "${tenantSlug}"`);
+  /** The email domains the tenant declared, in order. */
+  async domains(tenantSlug: string): Promise<string[]> {
+    const tenant = await this.tenant(tenantSlug);
+    return this.store.repositories.tenants.domainsOf(tenant.id);
+  }
+
+  /**
+   * Declares an email domain as the tenant's own; a domain belongs to at most one tenant. Returns
+   * the domain as stored (lower case).
+   */
+  async addDomain(tenantSlug: string, domain: string): Promise<string> {
+    const tenant = await this.tenant(tenantSlug);
     const name = domain.trim().toLowerCase();
     if (!DOMAIN.test(name)) throw new InvalidValueError(`"${domain}" is not a domain name`);
     try {
@@ -84,7 +145,7 @@ export class LifecycleService {
         throw new UniquenessError(`The domain ${name} is already declared by a tenant`);
       throw error;
     }
-    return this.store.repositories.tenants.domainsOf(tenant.id);
+    return name;
   }
 
   // ---- accounts not made by SCIM ----
@@ -134,10 +195,12 @@ export class LifecycleService {
     try {
       return await this.store.transaction(async (repos) => {
         const deleted = await repos.users.getDeleted(scope, userId);
-        if (!deleted) throw new NotFoundError(`No deleted user ${userId} in this directory`);
+        if (!deleted) throw new UserNotFoundError(`No deleted user ${userId} in this directory`);
         const { deletedAt: _deletedAt, ...user } = deleted;
         const restored = { ...user, version: user.version + 1, lastModified: now() };
-        await repos.users.revive(scope, restored);
+        // Conditional on the row still being deleted: of two restores at once, one wins.
+        if (!(await repos.users.revive(scope, restored)))
+          throw new UserNotFoundError(`No deleted user ${userId} in this directory`);
         await repos.events.append([
           event(scope, 'user.restored', { type: 'User', id: userId }, { by: 'admin' }),
         ]);
@@ -154,6 +217,7 @@ export class LifecycleService {
   async purgeDeletedUsers(at = now()): Promise<number> {
     let purged = 0;
     for (const tenant of await this.store.repositories.tenants.listTenants()) {
+      if (!this.visible(tenant.id)) continue;
       for (const directory of await this.store.repositories.tenants.directoriesOf(tenant.id)) {
         const days = parseSettings(directory.settings).softDeleteDays;
         const before = new Date(Date.parse(at) - days * 86_400_000).toISOString();
@@ -182,9 +246,9 @@ export class LifecycleService {
     const { scope } = await this.directory(directoryId);
     return this.store.transaction(async (repos) => {
       const match = await repos.lifecycle.match(scope, matchId);
-      if (!match) throw new NotFoundError(`No account match ${matchId}`);
+      if (!match) throw new AccountMatchNotFoundError(`No account match ${matchId} in this directory`);
       if (!(await repos.lifecycle.decideMatch(scope, matchId, 'confirmed', now())))
-        throw new InvalidValueError(`Account match ${matchId} was already ${match.status}`);
+        throw await alreadyDecided(repos.lifecycle, scope, matchId);
       await repos.users.delete(scope, match.existingUserId);
       await repos.events.append([
         event(
@@ -201,10 +265,11 @@ export class LifecycleService {
   /** Keeps both accounts apart. */
   async refuseMatch(directoryId: string, matchId: string): Promise<AccountMatch> {
     const { scope } = await this.directory(directoryId);
-    const match = await this.store.repositories.lifecycle.match(scope, matchId);
-    if (!match) throw new NotFoundError(`No account match ${matchId}`);
-    if (!(await this.store.repositories.lifecycle.decideMatch(scope, matchId, 'refused', now())))
-      throw new InvalidValueError(`Account match ${matchId} was already ${match.status}`);
+    const { lifecycle } = this.store.repositories;
+    if (!(await lifecycle.match(scope, matchId)))
+      throw new AccountMatchNotFoundError(`No account match ${matchId} in this directory`);
+    if (!(await lifecycle.decideMatch(scope, matchId, 'refused', now())))
+      throw await alreadyDecided(lifecycle, scope, matchId);
     return (await this.store.repositories.lifecycle.match(scope, matchId))!;
   }
 
@@ -214,14 +279,19 @@ export class LifecycleService {
   async setGroupRoleRules(directoryId: string, rules: readonly GroupRoleRule[]): Promise<GroupRoleRule[]> {
     const { scope, settings } = await this.directory(directoryId);
     const allowed = new Map(settings.roles.map((r) => [r.value.toLowerCase(), r.value]));
-    const canonical = rules.map((rule) => {
-      if (allowed.size === 0) return rule;
-      const role = allowed.get(rule.role.toLowerCase());
+    const seen = new Set<string>();
+    const canonical = rules.flatMap((rule) => {
+      const role = allowed.size === 0 ? rule.role : allowed.get(rule.role.toLowerCase());
       if (!role)
         throw new InvalidValueError(
           `Role "${rule.role}" is not one of the directory's roles: ${[...allowed.values()].join(', ')}`,
         );
-      return { ...rule, role };
+      if (!role.trim()) throw new InvalidValueError('A group role rule needs a role');
+      // A rule given twice (or as a value and its display name) is one rule, at its first place.
+      const key = `${rule.groupId}\u0000${role}`;
+      if (seen.has(key)) return [];
+      seen.add(key);
+      return [{ groupId: rule.groupId, role }];
     });
     const found = await this.store.repositories.groups.resolveMembers(
       scope,
@@ -243,7 +313,7 @@ export class LifecycleService {
   async effectiveRoles(directoryId: string, userId: string): Promise<EffectiveRoles> {
     const { scope, settings } = await this.directory(directoryId);
     const user = await this.store.repositories.users.get(scope, userId);
-    if (!user) throw new NotFoundError(`No user ${userId} in this directory`);
+    if (!user) throw new UserNotFoundError(`No user ${userId} in this directory`);
     const assigned = rolesOf(user.data);
     const fromGroups =
       (await this.store.repositories.lifecycle.rolesFromGroups(scope, [userId])).get(userId) ?? [];
@@ -267,10 +337,38 @@ export class LifecycleService {
   // ---- events ----
 
   async events(tenantSlug: string, afterSeq = 0, limit = 100): Promise<(EventRecord & { seq: number })[]> {
-    const tenant = await this.store.repositories.tenants.tenantBySlug(tenantSlug);
-    if (!tenant) throw new NotFoundError(`No tenant "${tenantSlug}"`);
+    const tenant = await this.tenant(tenantSlug);
     return this.store.repositories.events.list(tenant.id, afterSeq, Math.min(Math.max(limit, 1), 1000));
   }
+}
+
+async function alreadyDecided(
+  lifecycle: Repositories['lifecycle'],
+  scope: Scope,
+  matchId: string,
+): Promise<ConflictError> {
+  const match = await lifecycle.match(scope, matchId);
+  return new ConflictError(`Account match ${matchId} was already ${match?.status ?? 'decided'}`);
+}
+
+/**
+ * A directory's settings with lifecycle changes applied and checked: absent fields stay, and
+ * `deprovisionGuard` and `profile` merge field by field. Throws InvalidValueError naming the
+ * setting at fault. The admin API's directory create and update use it too, so a change of role
+ * and lifecycle settings is checked whole and written once.
+ */
+export function withLifecycleChanges(
+  settings: DirectorySettings,
+  changes: LifecycleChanges,
+): DirectorySettings {
+  const next: DirectorySettings = {
+    ...settings,
+    ...changes,
+    deprovisionGuard: { ...settings.deprovisionGuard, ...changes.deprovisionGuard },
+    profile: { ...settings.profile, ...changes.profile },
+  };
+  validateLifecycle(next);
+  return next;
 }
 
 function validateLifecycle(settings: DirectorySettings): void {
@@ -289,7 +387,34 @@ function validateLifecycle(settings: DirectorySettings): void {
     throw new InvalidValueError('deprovisionGuard.windowMinutes must be a positive whole number');
   if (!Number.isInteger(guard.minCount) || guard.minCount < 1)
     throw new InvalidValueError('deprovisionGuard.minCount must be a positive whole number');
-  for (const extension of settings.profile.extensions)
+  // A path that does not parse could never be satisfied, so every user would be refused.
+  for (const path of settings.profile.required)
+    if (!parseAttributePath(path))
+      throw new InvalidValueError(
+        `profile.required: "${path}" is not an attribute path (e.g. name.givenName)`,
+      );
+  const schemas = new Set([USER_SCHEMA.toLowerCase(), ENTERPRISE_USER_SCHEMA.toLowerCase()]);
+  for (const extension of settings.profile.extensions) {
     if (!/^urn:[a-z0-9][a-z0-9-]{0,31}:\S+$/i.test(extension.schema))
       throw new InvalidValueError(`Extension schema "${extension.schema}" must be a URN`);
+    if (schemas.has(extension.schema.toLowerCase()))
+      throw new InvalidValueError(
+        `Extension schema "${extension.schema}" is already a schema of this directory`,
+      );
+    schemas.add(extension.schema.toLowerCase());
+    const names = new Set<string>();
+    for (const attribute of extension.attributes) {
+      if (!ATTRIBUTE_NAME.test(attribute.name))
+        throw new InvalidValueError(
+          `Attribute "${attribute.name}" of ${extension.schema}: a name is a letter, then letters, digits, "-" or "_"`,
+        );
+      if (names.has(attribute.name.toLowerCase()))
+        throw new InvalidValueError(`Attribute "${attribute.name}" is listed twice in ${extension.schema}`);
+      names.add(attribute.name.toLowerCase());
+      if (!CUSTOM_TYPES.has(attribute.type))
+        throw new InvalidValueError(
+          `Attribute "${attribute.name}" of ${extension.schema}: type must be one of ${[...CUSTOM_TYPES].join(', ')}`,
+        );
+    }
+  }
 }

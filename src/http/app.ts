@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { Maintenance, serverJobs } from '../directory/maintenance.js';
 import { ProvisioningLog } from '../directory/provisioning-log.js';
 import { ProvisioningService } from '../directory/provisioning-service.js';
 import type { Store } from '../store/store.js';
@@ -20,6 +21,8 @@ export interface AppOptions {
 export interface App {
   readonly server: FastifyInstance;
   readonly log: ProvisioningLog;
+  /** The hourly jobs (log retention, soft-deleted users, token expiry); started when the server is ready. */
+  readonly maintenance: Maintenance;
   /** Stops accepting requests, drains in-flight ones and flushes the provisioning log. */
   close(): Promise<void>;
 }
@@ -42,6 +45,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
     server.log.error({ err: error }, 'provisioning log write failed'),
   );
   const service = new ProvisioningService(options.store);
+  const maintenance = new Maintenance(
+    serverJobs(options.store, { logRetentionDays: options.logRetentionDays }),
+    server.log,
+  );
+  server.addHook('onReady', async () => maintenance.start());
+  server.addHook('onClose', async () => maintenance.stop());
   const publicUrl = options.publicUrl?.replace(/\/+$/, '');
 
   server.decorateRequest('scim', null as never);
@@ -84,6 +93,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   return {
     server,
     log,
+    maintenance,
     async close() {
       closing = true;
       // Connections that finish a response just as close() starts go idle after fastify closed the

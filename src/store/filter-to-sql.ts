@@ -1,6 +1,11 @@
 import { type Expression, type SqlBool, sql } from 'kysely';
 import { InvalidFilterError } from '../scim/errors.js';
-import { checkFilter, comparisonType, normaliseLiteral } from '../scim/filter/evaluate-filter.js';
+import {
+  checkFilter,
+  comparisonType,
+  describeTopLevel,
+  normaliseLiteral,
+} from '../scim/filter/evaluate-filter.js';
 import type { CompareOperator, FilterNode, FilterValue } from '../scim/filter/filter-node.js';
 import { type AttributeDefinition, findAttribute } from '../scim/schema/attribute.js';
 import {
@@ -141,18 +146,6 @@ interface AttributeSource {
 }
 
 const EMAIL_INDEX_MEMBERS = new Set(['value', 'type', 'display']);
-
-/** The evaluator's describeTopLevel: the definition a comparison on `path` uses. */
-function describeTopLevel(
-  type: ResourceTypeDefinition,
-  path: AttributePath,
-): AttributeDefinition | undefined {
-  const resolved = resolveAttribute(type, path);
-  if (!resolved) return undefined;
-  if (resolved.subAttribute) return resolved.subAttribute;
-  if (resolved.attribute.type === 'complex') return findAttribute(resolved.attribute.subAttributes, 'value');
-  return resolved.attribute;
-}
 
 function canonicalSub(parent: AttributeDefinition | undefined, name: string): string {
   return findAttribute(parent?.subAttributes, name)?.name ?? name;

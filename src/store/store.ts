@@ -59,7 +59,7 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName): Repositorie
   return {
     users: new UserRepository(db, dialect),
     groups: new GroupRepository(db, dialect),
-    tenants: new TenantRepository(db),
+    tenants: new TenantRepository(db, dialect),
     tokens: new TokenRepository(db),
     logs: new LogRepository(db),
     apiKeys: new ApiKeyRepository(db),

@@ -109,6 +109,12 @@ describe('directories', () => {
       defaultRole: 'GUEST',
       unknownRolePolicy: 'default',
       multiRole: false,
+      deletePolicy: 'hard',
+      softDeleteDays: 30,
+      accountMatching: false,
+      deprovisionGuard: { enabled: true, maxShare: 0.2, windowMinutes: 60, minCount: 50 },
+      profile: { required: [], extensions: [] },
+      deprovisioningPausedAt: null,
       created: expect.any(String),
       updated: expect.any(String),
     });

@@ -68,6 +68,7 @@ describe('users', () => {
       emails: ['ada.l@mail.test'],
       roles: ['admin'],
       source: 'scim',
+      provisioned: true,
       created: expect.any(String),
       lastModified: expect.any(String),
     });
@@ -146,7 +147,7 @@ describe('users', () => {
     const res = await server.api('GET', `/directories/${dir.id}/users/${ids['edsger@natoma.test']}`);
     expect(res.status).toBe(200);
     const scim = await dir.scim('GET', `/Users/${ids['edsger@natoma.test']}`);
-    expect(res.body).toEqual(scim.body);
+    expect(res.body).toEqual({ ...scim.body, source: 'scim', provisioned: true });
     expect(res.body.groups).toEqual([
       expect.objectContaining({ value: ids.Engineering, display: 'Engineering' }),
     ]);

@@ -264,7 +264,7 @@ describe('account matching (seed 003)', () => {
     ).toBeUndefined();
     expect((await dir.scim('GET', `/Users/${created.body.id}`)).status).toBe(200);
     expect((await events(dir, 'user.merged'))[0]?.data).toEqual({ from: existing.id, into: created.body.id });
-    await expect(lifecycle.refuseMatch(dir.id, pending!.id)).rejects.toMatchObject({ status: 400 });
+    await expect(lifecycle.refuseMatch(dir.id, pending!.id)).rejects.toMatchObject({ status: 409 });
   });
 
   it('never matches accounts of another tenant', async () => {

@@ -295,7 +295,8 @@ function elementsAt(resource: JsonObject, path: AttributePath, type: ResourceTyp
   return { elements, definition };
 }
 
-function describeTopLevel(
+/** The definition a comparison on `path` uses: a complex attribute named alone compares its `value`. */
+export function describeTopLevel(
   type: ResourceTypeDefinition,
   path: AttributePath,
 ): AttributeDefinition | undefined {

@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../database.js';
 import type { StoreDriver } from './dialect.js';
+import { withStatementCache } from './statement-cache.js';
 
 /**
  * Opens the embedded store: one SQLite file in WAL mode. better-sqlite3 is synchronous, so
@@ -19,7 +20,7 @@ export function openSqlite(file: string): StoreDriver {
   sqlite.pragma('busy_timeout = 5000');
   // CLI commands and a running server may share the file; keep page cache modest.
   sqlite.pragma('cache_size = -65536');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     name: 'sqlite',
     db,

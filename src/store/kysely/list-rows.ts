@@ -46,13 +46,15 @@ export async function listRows<Row extends { seq: number }>(
     return sql.join(conditions, sql` and `);
   };
 
-  const countRow = await db
-    .selectFrom(table)
-    .select(sql<number>`count(*)`.as('n'))
-    .where(sql<SqlBool>`${where()}`)
-    .executeTakeFirstOrThrow();
-  const totalResults = Number(countRow.n);
-  if (query.count === 0) return { totalResults, rows: [] };
+  const countAll = async () => {
+    const countRow = await db
+      .selectFrom(table)
+      .select(sql<number>`count(*)`.as('n'))
+      .where(sql<SqlBool>`${where()}`)
+      .executeTakeFirstOrThrow();
+    return Number(countRow.n);
+  };
+  if (query.count === 0) return { totalResults: await countAll(), rows: [] };
 
   const descending = query.sortOrder === 'descending';
   const seqRef = sql.ref(`${table}.seq`);
@@ -69,6 +71,8 @@ export async function listRows<Row extends { seq: number }>(
     const more = rows.length > query.count;
     if (more) rows.pop();
     const last = rows.at(-1);
+    // A first page that holds every match is the total; otherwise count (a scan of the matches).
+    const totalResults = after === 0 && !more ? rows.length : await countAll();
     return { totalResults, rows, ...(more && last && { nextCursor: encodeCursor(Number(last.seq)) }) };
   }
 
@@ -79,10 +83,15 @@ export async function listRows<Row extends { seq: number }>(
     select = select.orderBy(compileSortKey(resource, query.sortBy, dialect), (order) =>
       descending ? order.desc().nullsFirst() : order.asc().nullsLast(),
     );
+  // One row more than asked tells whether this page ends the results; if it does, the total follows
+  // without counting, which a filter lookup (one match) and a last page then never do.
   const rows = (await select
     .orderBy(seqRef, descending && query.sortBy ? 'desc' : 'asc')
-    .limit(query.count)
+    .limit(query.count + 1)
     .offset(query.startIndex - 1)
     .execute()) as unknown as Row[];
-  return { totalResults, rows };
+  const more = rows.length > query.count;
+  if (more) rows.pop();
+  const ends = !more && (rows.length > 0 || query.startIndex === 1);
+  return { totalResults: ends ? query.startIndex - 1 + rows.length : await countAll(), rows };
 }

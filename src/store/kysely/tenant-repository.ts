@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, DirectoryTable, TenantTable } from '../database.js';
+import type { DialectName } from '../dialects/dialect.js';
 import type { DirectoryRecord, TenantRecord } from '../ports.js';
 
 const toTenant = (row: Selectable<TenantTable>): TenantRecord => ({
@@ -23,7 +24,20 @@ export const toDirectory = (row: Selectable<DirectoryTable>): DirectoryRecord =>
 
 /** Tenants and their directories. */
 export class TenantRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName = 'sqlite',
+  ) {}
+
+  /**
+   * Takes the directory's row lock until the transaction ends (Postgres; SQLite transactions are
+   * serial already), so decisions that count across the directory, like the deprovisioning guard,
+   * are made one at a time across nodes.
+   */
+  async lockDirectory(id: string): Promise<void> {
+    if (this.dialect !== 'postgres') return;
+    await this.db.selectFrom('directories').select('id').where('id', '=', id).forUpdate().execute();
+  }
 
   async insertTenant(tenant: TenantRecord): Promise<void> {
     await this.db
@@ -125,6 +139,11 @@ export class TenantRepository {
     return rows.map(toDirectory);
   }
 
+  /**
+   * Writes a directory's name, settings and switch. The guard's pause and release are not written:
+   * only pauseDeprovisioning and releaseDeprovisioning change them, so a settings change read before
+   * a pause cannot undo it.
+   */
   async updateDirectory(directory: DirectoryRecord): Promise<void> {
     await this.db
       .updateTable('directories')
@@ -133,8 +152,6 @@ export class TenantRepository {
         settings: directory.settings,
         scim_enabled: directory.scimEnabled ? 1 : 0,
         updated_at: directory.updated,
-        deprovision_paused_at: directory.deprovisionPausedAt,
-        deprovision_released_at: directory.deprovisionReleasedAt,
       })
       .where('id', '=', directory.id)
       .execute();

@@ -1,8 +1,10 @@
-import { type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import type { Database } from '../database.js';
 import type { StoreDriver } from '../dialects/dialect.js';
 import { init } from './0001-init.js';
 import { apiKeys } from './0002-api-keys.js';
 import { lifecycle } from './0003-lifecycle.js';
+import { performanceTuning } from './0004-performance.js';
 
 function provider(driver: StoreDriver): MigrationProvider {
   return {
@@ -11,6 +13,7 @@ function provider(driver: StoreDriver): MigrationProvider {
         '0001-init': init(driver.name),
         '0002-api-keys': apiKeys(driver.name),
         '0003-lifecycle': lifecycle(driver.name),
+        '0004-performance': performanceTuning(driver.name),
       };
     },
   };
@@ -92,12 +95,29 @@ export async function verifySchema(driver: StoreDriver): Promise<void> {
 export async function migrateToLatest(driver: StoreDriver): Promise<string[]> {
   refuseNewerSchema(await schemaStatus(driver));
   const schema = await migrationSchema(driver);
-  const migrator = new Migrator({
-    db: driver.db,
-    provider: provider(driver),
-    ...(schema !== undefined && { migrationTableSchema: schema }),
-  });
-  const { error, results } = await migrator.migrateToLatest();
+  const migrate = (db: Kysely<Database>) =>
+    new Migrator({
+      db,
+      provider: provider(driver),
+      ...(schema !== undefined && { migrationTableSchema: schema }),
+    }).migrateToLatest();
+  // Kysely takes no lock on SQLite (it assumes one process): the write lock, taken up front, makes a
+  // CLI command and a server starting together on a new data folder migrate one after the other, and
+  // a migration all or nothing.
+  const { error, results } =
+    driver.name === 'sqlite'
+      ? await driver.db.connection().execute(async (db) => {
+          await sql`begin immediate`.execute(db);
+          try {
+            const outcome = await migrate(db);
+            await sql.raw(outcome.error ? 'rollback' : 'commit').execute(db);
+            return outcome;
+          } catch (error) {
+            await sql`rollback`.execute(db);
+            throw error;
+          }
+        })
+      : await migrate(driver.db);
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(

@@ -1,5 +1,6 @@
 import type { FastifyError } from 'fastify';
 import {
+  AccountMatchNotFoundError,
   ApiKeyNotFoundError,
   DirectoryNotFoundError,
   GroupNotFoundError,
@@ -23,6 +24,7 @@ export const API_ERRORS = {
   USER_NOT_FOUND: 404,
   GROUP_NOT_FOUND: 404,
   API_KEY_NOT_FOUND: 404,
+  MATCH_NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   NOT_FOUND: 404,
   VALIDATION_FAILED: 400,
@@ -67,6 +69,7 @@ const NOT_FOUND: readonly [abstract new (...args: never[]) => Error, ApiErrorCod
   [UserNotFoundError, 'USER_NOT_FOUND'],
   [GroupNotFoundError, 'GROUP_NOT_FOUND'],
   [ApiKeyNotFoundError, 'API_KEY_NOT_FOUND'],
+  [AccountMatchNotFoundError, 'MATCH_NOT_FOUND'],
 ];
 
 function fromScimError(error: ScimError): ApiError {

@@ -3,16 +3,23 @@ import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AdminService } from '../../../directory/admin-service.js';
 import { authenticateApiKey } from '../../../directory/api-keys.js';
-import { DEFAULT_LOG_RETENTION_DAYS, LogRetention } from '../../../directory/log-retention.js';
+import { LifecycleService } from '../../../directory/lifecycle-service.js';
+import { DEFAULT_LOG_RETENTION_DAYS } from '../../../directory/log-retention.js';
 import type { Store } from '../../../store/store.js';
 import { ApiError, toApiError } from './api-errors.js';
 import { directoryRoutes } from './directories.js';
+import { domainRoutes } from './domains.js';
+import { eventRoutes } from './events.js';
+import { groupRoleRoutes } from './group-roles.js';
 import { groupRoutes } from './groups.js';
 import { logRoutes } from './logs.js';
+import { matchRoutes } from './matches.js';
 import {
+  AccountMatchSchema,
   ApiErrorSchema,
   CreatedTokenSchema,
   DirectorySchema,
+  EventSchema,
   GroupSummarySchema,
   LogEntrySchema,
   TenantSchema,
@@ -25,7 +32,7 @@ import { userRoutes } from './users.js';
 
 export interface ApiPluginOptions {
   readonly store: Store;
-  /** Days provisioning-log rows are kept; default 30. */
+  /** Days provisioning-log rows are kept (the default of POST /logs/purge); default 30. */
   readonly logRetentionDays?: number;
 }
 
@@ -33,6 +40,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The admin service as the request's API key may use it (limited to its tenant, if it is). */
     admin: AdminService;
+    /** The lifecycle service, limited like `admin`. */
+    lifecycle: LifecycleService;
   }
   interface FastifyContextConfig {
     /** Served without an API key (the OpenAPI document). */
@@ -64,6 +73,7 @@ function parseJson(
  */
 export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions): Promise<void> {
   const admin = new AdminService(options.store);
+  const lifecycle = new LifecycleService(options.store);
   const retentionDays = options.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
 
   await app.register(swagger, {
@@ -73,7 +83,8 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
         title: 'rollcall admin API',
         version: '1',
         description:
-          'Tenants, directories (SCIM endpoints), SCIM tokens, provisioned users and groups, and provisioning logs. ' +
+          'Tenants, directories (SCIM endpoints), SCIM tokens, provisioned users and groups, account lifecycle ' +
+          '(account matches, roles from groups, tenant domains, the events feed) and provisioning logs. ' +
           'Authenticate with an operator API key (`rollcall apikey create`) as `Authorization: Bearer <key>`. ' +
           'Errors are `{ "code", "message", "field"? }`.',
       },
@@ -89,6 +100,11 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
         { name: 'tokens', description: "A directory's SCIM bearer tokens" },
         { name: 'users', description: 'Users provisioned into a directory' },
         { name: 'groups', description: 'Groups provisioned into a directory' },
+        {
+          name: 'lifecycle',
+          description: 'Account matches, roles from groups, the deprovisioning guard, tenant domains',
+        },
+        { name: 'events', description: "A tenant's events feed: every change, in order" },
         { name: 'logs', description: 'The provisioning log: one entry per SCIM request' },
         { name: 'meta', description: 'This API itself' },
       ],
@@ -104,6 +120,8 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     UserSummarySchema,
     GroupSummarySchema,
     LogEntrySchema,
+    AccountMatchSchema,
+    EventSchema,
   ])
     app.addSchema(schema);
 
@@ -114,10 +132,12 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
 
   app.decorateRequest('admin', null as never);
+  app.decorateRequest('lifecycle', null as never);
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.public) return;
     const key = await authenticateApiKey(options.store, request.headers.authorization);
     request.admin = admin.limitedTo(key.tenantId);
+    request.lifecycle = lifecycle.limitedTo(key.tenantId);
   });
 
   app.setErrorHandler((error, request, reply) => {
@@ -151,10 +171,8 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   await app.register(userRoutes);
   await app.register(groupRoutes);
   await app.register(logRoutes, { retentionDays });
-
-  const retention = new LogRetention(options.store, retentionDays, undefined, (error) =>
-    app.log.error({ err: error }, 'provisioning log purge failed'),
-  );
-  app.addHook('onReady', async () => retention.start());
-  app.addHook('onClose', async () => retention.stop());
+  await app.register(matchRoutes);
+  await app.register(groupRoleRoutes);
+  await app.register(domainRoutes);
+  await app.register(eventRoutes);
 }

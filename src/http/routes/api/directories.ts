@@ -1,9 +1,21 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
+import type { LifecycleChanges } from '../../../directory/lifecycle-service.js';
 import { DirectoryCreateSchema, DirectoryPatchSchema, errors, Id, Slug } from './schemas.js';
 import { directoryJson } from './views.js';
 
 const IdParams = Type.Object({ id: Id });
+
+/** The lifecycle settings a create or update sends; what it leaves out stays. */
+function lifecycleChanges(body: Static<typeof DirectoryPatchSchema>): LifecycleChanges {
+  return {
+    ...(body.deletePolicy !== undefined && { deletePolicy: body.deletePolicy }),
+    ...(body.softDeleteDays !== undefined && { softDeleteDays: body.softDeleteDays }),
+    ...(body.accountMatching !== undefined && { accountMatching: body.accountMatching }),
+    ...(body.deprovisionGuard !== undefined && { deprovisionGuard: body.deprovisionGuard }),
+    ...(body.profile !== undefined && { profile: body.profile }),
+  };
+}
 
 /** Directories: the SCIM endpoints of a tenant, each with its URL, switch and role settings. */
 export const directoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -31,6 +43,7 @@ export const directoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...(body.unknownRolePolicy !== undefined && { unknownRolePolicy: body.unknownRolePolicy }),
         ...(body.multiRole !== undefined && { multiRole: body.multiRole }),
         ...(body.scimEnabled !== undefined && { scimEnabled: body.scimEnabled }),
+        lifecycle: lifecycleChanges(body),
       });
       return reply.code(201).send(directoryJson(directory, request.params.slug, request.publicUrl));
     },
@@ -75,8 +88,10 @@ export const directoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/directories/:id',
     {
       schema: {
-        summary: "Change a directory's name, roles, role policy or provisioning switch",
-        description: 'Absent fields stay as they are; `defaultRole: null` removes the default role.',
+        summary: "Change a directory's name, roles, provisioning switch or lifecycle settings",
+        description:
+          'Absent fields stay as they are; `defaultRole: null` removes the default role. ' +
+          '`deprovisionGuard` and `profile` change field by field. The change is checked whole and written once.',
         operationId: 'updateDirectory',
         tags: ['directories'],
         params: IdParams,
@@ -95,9 +110,30 @@ export const directoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...(body.unknownRolePolicy !== undefined && { unknownRolePolicy: body.unknownRolePolicy }),
         ...(body.multiRole !== undefined && { multiRole: body.multiRole }),
         ...(body.scimEnabled !== undefined && { scimEnabled: body.scimEnabled }),
+        lifecycle: lifecycleChanges(body),
       });
       const tenant = await request.admin.tenantOf(directory);
       return directoryJson(directory, tenant.slug, request.publicUrl);
+    },
+  );
+
+  app.post(
+    '/directories/:id/deprovisioning/release',
+    {
+      schema: {
+        summary: 'Release the mass-deprovisioning guard',
+        description:
+          'Deactivations and deletions go through again; those before now no longer count towards the threshold. ' +
+          'Entra retries the refused ones in its next cycles. Raises `directory.deprovisioning_released`.',
+        operationId: 'releaseDeprovisioning',
+        tags: ['lifecycle'],
+        params: IdParams,
+        response: { 204: Type.Null({ description: 'Released' }), ...errors(404) },
+      },
+    },
+    async (request, reply) => {
+      await request.lifecycle.releaseDeprovisioning(request.params.id);
+      return reply.code(204).send(null);
     },
   );
 

@@ -55,6 +55,65 @@ export const RoleSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const GuardFields = {
+  enabled: Type.Boolean({
+    description: 'Whether deprovisions are counted; a pause already in force holds until released',
+  }),
+  maxShare: Type.Number({
+    exclusiveMinimum: 0,
+    maximum: 1,
+    description: 'The share of the users (0.2: 20%) that may be deactivated or deleted within the window',
+  }),
+  windowMinutes: Type.Integer({ minimum: 1, maximum: 525_600, description: 'The window, in minutes' }),
+  minCount: Type.Integer({
+    minimum: 1,
+    maximum: 1_000_000,
+    description: 'The guard only pauses from this many deprovisions on (small directories)',
+  }),
+};
+
+export const CustomAttributeSchema = Type.Object(
+  {
+    name: Type.String({
+      pattern: '^[A-Za-z][A-Za-z0-9_-]*$',
+      maxLength: 100,
+      description: 'RFC 7643 attribute name',
+    }),
+    type: Type.Enum(['string', 'boolean', 'integer', 'decimal', 'dateTime', 'reference']),
+    multiValued: Type.Optional(Type.Boolean()),
+    required: Type.Optional(
+      Type.Boolean({ description: 'Users without it are refused with 400 invalidValue' }),
+    ),
+    caseExact: Type.Optional(Type.Boolean()),
+    description: Type.Optional(Type.String({ maxLength: 1000 })),
+    canonicalValues: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const CustomExtensionSchema = Type.Object(
+  {
+    schema: Type.String({
+      minLength: 1,
+      maxLength: 300,
+      description: 'Its URN, e.g. `urn:ietf:params:scim:schemas:extension:acme:2.0:User`',
+    }),
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    description: Type.Optional(Type.String({ maxLength: 1000 })),
+    attributes: Type.Array(CustomAttributeSchema, { maxItems: 100 }),
+  },
+  { additionalProperties: false },
+);
+
+const RequiredPaths = Type.Array(Type.String({ minLength: 1, maxLength: 300 }), {
+  maxItems: 100,
+  description: 'Attribute paths every user must have, e.g. `name.givenName`',
+});
+const Extensions = Type.Array(CustomExtensionSchema, {
+  maxItems: 20,
+  description: "Custom extension schemas, listed in the directory's /Schemas",
+});
+
 const DirectoryFields = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
   roles: Type.Array(RoleSchema, {
@@ -72,6 +131,39 @@ const DirectoryFields = {
     description: 'Whether a user may hold several roles (AppRoleAssignmentsComplex)',
   }),
   scimEnabled: Type.Boolean({ description: 'Off: every SCIM request gets 403 and changes nothing' }),
+  deletePolicy: Type.Enum(['hard', 'soft'], {
+    description: 'What SCIM DELETE does: remove the user for good, or hide it for softDeleteDays',
+  }),
+  softDeleteDays: Type.Integer({
+    minimum: 1,
+    maximum: 3650,
+    description: 'Days a soft-deleted user can be restored before it is purged',
+  }),
+  accountMatching: Type.Boolean({
+    description: 'Link a SCIM create to an existing non-SCIM account of the directory with the same email',
+  }),
+  deprovisionGuard: Type.Object(
+    {
+      enabled: Type.Optional(GuardFields.enabled),
+      maxShare: Type.Optional(GuardFields.maxShare),
+      windowMinutes: Type.Optional(GuardFields.windowMinutes),
+      minCount: Type.Optional(GuardFields.minCount),
+    },
+    { additionalProperties: false, description: 'The mass-deprovisioning guard; absent fields stay' },
+  ),
+  profile: Type.Object(
+    { required: Type.Optional(RequiredPaths), extensions: Type.Optional(Extensions) },
+    { additionalProperties: false, description: 'The attribute profile; absent fields stay' },
+  ),
+};
+
+/** The lifecycle fields a directory create or update takes. */
+const LifecycleInputFields = {
+  deletePolicy: Type.Optional(DirectoryFields.deletePolicy),
+  softDeleteDays: Type.Optional(DirectoryFields.softDeleteDays),
+  accountMatching: Type.Optional(DirectoryFields.accountMatching),
+  deprovisionGuard: Type.Optional(DirectoryFields.deprovisionGuard),
+  profile: Type.Optional(DirectoryFields.profile),
 };
 
 export const DirectoryCreateSchema = Type.Object(
@@ -82,6 +174,7 @@ export const DirectoryCreateSchema = Type.Object(
     unknownRolePolicy: Type.Optional(DirectoryFields.unknownRolePolicy),
     multiRole: Type.Optional(DirectoryFields.multiRole),
     scimEnabled: Type.Optional(DirectoryFields.scimEnabled),
+    ...LifecycleInputFields,
   },
   { additionalProperties: false },
 );
@@ -94,6 +187,7 @@ export const DirectoryPatchSchema = Type.Object(
     unknownRolePolicy: Type.Optional(DirectoryFields.unknownRolePolicy),
     multiRole: Type.Optional(DirectoryFields.multiRole),
     scimEnabled: Type.Optional(DirectoryFields.scimEnabled),
+    ...LifecycleInputFields,
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -109,6 +203,16 @@ export const DirectorySchema = Type.Object(
     defaultRole: nullable(Type.String()),
     unknownRolePolicy: Type.Enum(['reject', 'default']),
     multiRole: Type.Boolean(),
+    deletePolicy: DirectoryFields.deletePolicy,
+    softDeleteDays: Type.Integer(),
+    accountMatching: DirectoryFields.accountMatching,
+    deprovisionGuard: Type.Object(GuardFields),
+    profile: Type.Object({ required: Type.Array(Type.String()), extensions: Extensions }),
+    deprovisioningPausedAt: nullable(
+      instant(
+        'When the guard paused deprovisioning; until released (POST …/deprovisioning/release), deactivations and deletions get 403',
+      ),
+    ),
     created: instant('When the directory was created'),
     updated: instant('When its settings last changed'),
   },
@@ -188,8 +292,11 @@ export const UserSummarySchema = Type.Object(
     externalId: nullable(Type.String()),
     active: Type.Boolean(),
     emails: Type.Array(Type.String()),
-    roles: Type.Array(Type.String()),
-    source: Type.String({ description: '`scim` (provisioned), `jit` or `admin`' }),
+    roles: Type.Array(Type.String(), { description: 'The role values the IdP assigned' }),
+    source: Type.Enum(['scim', 'jit', 'admin'], {
+      description: '`scim` (provisioned), `jit` (first SSO sign-in) or `admin`',
+    }),
+    provisioned: Type.Boolean({ description: 'source is `scim`: the "Provisioned" label' }),
     created: instant('When it was provisioned'),
     lastModified: instant('When it last changed'),
   },
@@ -205,6 +312,79 @@ export const GroupSummarySchema = Type.Object(
     lastModified: instant('When it last changed'),
   },
   { $id: 'GroupSummary', title: 'GroupSummary' },
+);
+
+/** A user as the directory's SCIM endpoint returns it, with where the account came from. */
+export const AdminUserSchema = Type.Unsafe<Record<string, unknown>>({
+  type: 'object',
+  title: 'User',
+  description: 'The SCIM representation (RFC 7643), groups included, plus `source` and `provisioned`',
+  required: ['schemas', 'id', 'source', 'provisioned'],
+  properties: {
+    schemas: { type: 'array', items: { type: 'string' } },
+    id: { type: 'string' },
+    source: { type: 'string', enum: ['scim', 'jit', 'admin'] },
+    provisioned: { type: 'boolean', description: 'source is `scim`: the "Provisioned" label' },
+  },
+  additionalProperties: true,
+});
+
+/** A user an admin creates: SCIM attributes (RFC 7643), checked against the directory's roles and profile. */
+export const UserCreateSchema = Type.Object(
+  { userName: Type.String({ minLength: 1, maxLength: 1000 }) },
+  { additionalProperties: true, description: 'A SCIM User (userName, name, emails, roles, active, …)' },
+);
+
+export const EffectiveRolesSchema = Type.Object(
+  {
+    assigned: Type.Array(Type.String(), { description: 'Roles the IdP sent for the user' }),
+    fromGroups: Type.Array(Type.String(), { description: "Roles from the directory's group→role rules" }),
+    effective: Type.Array(Type.String(), {
+      description:
+        'What the app should apply: assigned first, then from groups; one in a single-role directory',
+    }),
+  },
+  { title: 'EffectiveRoles' },
+);
+
+export const AccountMatchSchema = Type.Object(
+  {
+    id: Type.String(),
+    directory: Type.String({ description: 'The directory id' }),
+    scimUserId: Type.String({ description: 'The account the IdP provisioned' }),
+    existingUserId: Type.String({ description: 'The JIT or admin-created account with the same email' }),
+    email: Type.String(),
+    status: Type.Enum(['pending', 'confirmed', 'refused']),
+    created: instant('When the SCIM create found the match'),
+    decided: nullable(instant('When an admin confirmed or refused it')),
+  },
+  { $id: 'AccountMatch', title: 'AccountMatch' },
+);
+
+export const GroupRoleRuleSchema = Type.Object(
+  {
+    groupId: Id,
+    role: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'A role value (or display name) of the directory',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const EventSchema = Type.Object(
+  {
+    seq: Type.Integer({ description: "Position in the tenant's feed: the cursor" }),
+    id: Type.String(),
+    type: Type.String({ description: 'e.g. `user.created`, `user.deactivated`, `token.expiring`' }),
+    at: instant('When it happened'),
+    directory: nullable(Type.String({ description: 'The directory id' })),
+    resourceType: nullable(Type.String()),
+    resourceId: nullable(Type.String()),
+    data: Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true }),
+  },
+  { $id: 'Event', title: 'Event' },
 );
 
 /** A SCIM resource as the directory's SCIM endpoint returns it (RFC 7643). */

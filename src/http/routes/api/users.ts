@@ -1,9 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { errors, Id, pageOf, ResourceListQuery, ScimResourceSchema } from './schemas.js';
-import { scimUrlOf, userSummary } from './views.js';
+import type { JsonObject } from '../../../scim/json/json-value.js';
+import {
+  AdminUserSchema,
+  EffectiveRolesSchema,
+  errors,
+  Id,
+  pageOf,
+  ResourceListQuery,
+  UserCreateSchema,
+} from './schemas.js';
+import { scimUrlOf, userJson, userSummary } from './views.js';
 
-/** The users provisioned into a directory, as an admin browses them. */
+const UserParams = Type.Object({ id: Id, userId: Id });
+
+/** The users of a directory, as an admin browses them; accounts not made by SCIM; restore and roles. */
 export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/directories/:id/users',
@@ -33,20 +44,92 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  app.post(
+    '/directories/:id/users',
+    {
+      schema: {
+        summary: 'Create an account not made by SCIM (source `admin`, not "Provisioned")',
+        description:
+          "The body is a SCIM User; the directory's roles and attribute profile apply as to a SCIM create. " +
+          'With accountMatching on, a later SCIM create with the same email is linked to it or queued as a match.',
+        operationId: 'createUser',
+        tags: ['users'],
+        params: Type.Object({ id: Id }),
+        body: UserCreateSchema,
+        response: { 201: AdminUserSchema, ...errors(404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const user = await request.lifecycle.createAccount(id, request.body as JsonObject, 'admin');
+      const { resource } = await request.admin.userWithResource(
+        id,
+        user.id,
+        scimUrlOf(request.publicUrl, id),
+      );
+      return reply.code(201).send(userJson(user, resource));
+    },
+  );
+
   app.get(
     '/directories/:id/users/:userId',
     {
       schema: {
-        summary: 'Get a user as its SCIM representation, groups included',
+        summary: 'Get a user as its SCIM representation, groups included, with its source',
         operationId: 'getUser',
         tags: ['users'],
-        params: Type.Object({ id: Id, userId: Id }),
-        response: { 200: ScimResourceSchema, ...errors(404) },
+        params: UserParams,
+        response: { 200: AdminUserSchema, ...errors(404) },
       },
     },
     async (request) => {
       const { id, userId } = request.params;
-      return request.admin.user(id, userId, scimUrlOf(request.publicUrl, id));
+      const { user, resource } = await request.admin.userWithResource(
+        id,
+        userId,
+        scimUrlOf(request.publicUrl, id),
+      );
+      return userJson(user, resource);
+    },
+  );
+
+  app.get(
+    '/directories/:id/users/:userId/roles',
+    {
+      schema: {
+        summary: "A user's effective roles: those the IdP assigned and those its groups give",
+        operationId: 'getUserRoles',
+        tags: ['users'],
+        params: UserParams,
+        response: { 200: EffectiveRolesSchema, ...errors(404) },
+      },
+    },
+    async (request) => request.lifecycle.effectiveRoles(request.params.id, request.params.userId),
+  );
+
+  app.post(
+    '/directories/:id/users/:userId/restore',
+    {
+      schema: {
+        summary: 'Restore a soft-deleted user, as it was',
+        description:
+          'Within the directory\'s softDeleteDays after a SCIM DELETE under deletePolicy "soft". ' +
+          'Its group memberships are not restored; the IdP sends them again. 409 if its userName was taken meanwhile.',
+        operationId: 'restoreUser',
+        tags: ['users'],
+        params: UserParams,
+        response: { 200: AdminUserSchema, ...errors(404, 409) },
+      },
+    },
+    async (request) => {
+      const { id, userId } = request.params;
+      await request.lifecycle.restoreUser(id, userId);
+      const { user, resource } = await request.admin.userWithResource(
+        id,
+        userId,
+        scimUrlOf(request.publicUrl, id),
+      );
+      return userJson(user, resource);
     },
   );
 };

@@ -1,7 +1,9 @@
 import { parseSettings } from '../../../directory/directory-settings.js';
-import { getCaseInsensitive, isObject } from '../../../scim/json/json-value.js';
+import { getCaseInsensitive, isObject, type JsonObject } from '../../../scim/json/json-value.js';
+import type { AccountMatch } from '../../../store/kysely/lifecycle-repository.js';
 import type {
   DirectoryRecord,
+  EventRecord,
   StoredGroup,
   StoredUser,
   TenantRecord,
@@ -30,6 +32,12 @@ export function directoryJson(directory: DirectoryRecord, tenantSlug: string, pu
     defaultRole: settings.defaultRole ?? null,
     unknownRolePolicy: settings.unknownRolePolicy,
     multiRole: settings.multiRole,
+    deletePolicy: settings.deletePolicy,
+    softDeleteDays: settings.softDeleteDays,
+    accountMatching: settings.accountMatching,
+    deprovisionGuard: { ...settings.deprovisionGuard },
+    profile: settings.profile,
+    deprovisioningPausedAt: directory.deprovisionPausedAt,
     created: directory.created,
     updated: directory.updated,
   };
@@ -73,8 +81,40 @@ export function userSummary(user: StoredUser) {
     emails: values(getCaseInsensitive(user.data, 'emails')),
     roles: values(getCaseInsensitive(user.data, 'roles')),
     source: user.source,
+    provisioned: user.source === 'scim',
     created: user.created,
     lastModified: user.lastModified,
+  };
+}
+
+/** A user's SCIM representation with where the account came from (the "Provisioned" label). */
+export function userJson(user: StoredUser, resource: JsonObject) {
+  return { ...resource, source: user.source, provisioned: user.source === 'scim' };
+}
+
+export function matchJson(match: AccountMatch) {
+  return {
+    id: match.id,
+    directory: match.directoryId,
+    scimUserId: match.scimUserId,
+    existingUserId: match.existingUserId,
+    email: match.email,
+    status: match.status,
+    created: match.created,
+    decided: match.decided,
+  };
+}
+
+export function eventJson(event: EventRecord & { seq: number }) {
+  return {
+    seq: event.seq,
+    id: event.id,
+    type: event.type,
+    at: event.at,
+    directory: event.directoryId,
+    resourceType: event.resourceType,
+    resourceId: event.resourceId,
+    data: event.data,
   };
 }
 

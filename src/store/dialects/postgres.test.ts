@@ -1,0 +1,93 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { connectRaw, createTestLocation, type TestLocation } from '../../../test/support/test-store.js';
+import { migrateToLatest } from '../migrations/migrate.js';
+import type { StoreDriver } from './dialect.js';
+import { openPostgres } from './postgres.js';
+
+/** What differs on Postgres, on a real one (the postgres project runs this file; the sqlite project excludes it). */
+describe('the Postgres driver', () => {
+  let location: TestLocation;
+  let driver: StoreDriver;
+  const idleErrors: Error[] = [];
+
+  beforeAll(async () => {
+    location = await createTestLocation();
+    driver = openPostgres(location.databaseUrl!, {
+      poolSize: 2,
+      onIdleError: (error) => idleErrors.push(error),
+    });
+    await migrateToLatest(driver);
+  });
+
+  afterAll(async () => {
+    await driver.close();
+    await location.remove();
+  });
+
+  test('reads bigint seq and count(*) as numbers, as SQLite does', async () => {
+    await driver.db
+      .insertInto('groups')
+      .values({
+        tenant_id: 't',
+        directory_id: 'd',
+        id: 'g1',
+        display_name: 'G',
+        display_name_key: 'g',
+        external_id: null,
+        data: '{}',
+        version: 1,
+        created_at: 'x',
+        updated_at: 'x',
+      })
+      .execute();
+    const row = await driver.db
+      .selectFrom('groups')
+      .select(['seq', sql<number>`count(*) over ()`.as('n')])
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ seq: 1, n: 1 });
+  });
+
+  test('maps unique_violation (23505) and nothing else to a uniqueness error', async () => {
+    const insert = () =>
+      driver.db
+        .insertInto('tenants')
+        .values({ id: 'dup', slug: 'dup', name: 'Dup', created_at: 'x' })
+        .execute();
+    await insert();
+    const error = await insert().catch((e: unknown) => e);
+    expect(driver.isUniqueViolation(error)).toBe(true);
+    const other = await sql`select 1/0`.execute(driver.db).catch((e: unknown) => e);
+    expect(driver.isUniqueViolation(other)).toBe(false);
+  });
+
+  test('introspects its own schema only, so another schema being dropped cannot fail a migration', async () => {
+    const tables = await driver.db.introspection.getTables({ withInternalKyselyTables: true });
+    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['users', 'kysely_migration']));
+    expect(new Set(tables.map((t) => t.schema))).toEqual(new Set([location.schema]));
+  });
+
+  test('switches JIT off: the filter compiler’s jsonb queries would spend seconds being compiled', async () => {
+    const { rows } = await sql<{ jit: string }>`show jit`.execute(driver.db);
+    expect(rows[0]!.jit).toBe('off');
+  });
+
+  test('survives an idle connection dying (a server restart or failover) and reconnects', async () => {
+    // A query only this test sends, to find the pooled connection that ran it.
+    const marker = `idle_${Math.random().toString(36).slice(2)}`;
+    await sql`select 1 as ${sql.id(marker)}`.execute(driver.db);
+    const raw = await connectRaw(location);
+    try {
+      await raw.query(
+        "select pg_terminate_backend(pid) from pg_stat_activity where state = 'idle' and query like '%' || $1 || '%' and pid <> pg_backend_pid()",
+        [marker],
+      );
+    } finally {
+      await raw.close();
+    }
+    for (let i = 0; i < 50 && idleErrors.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(idleErrors.length).toBeGreaterThan(0);
+    const { rows } = await sql<{ one: number }>`select 1 as one`.execute(driver.db);
+    expect(rows).toEqual([{ one: 1 }]);
+  });
+});

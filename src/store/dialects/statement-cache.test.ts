@@ -1,0 +1,58 @@
+import SQLite from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { withStatementCache } from './statement-cache.js';
+
+describe('withStatementCache', () => {
+  let sqlite: SQLite.Database;
+
+  beforeEach(() => {
+    sqlite = new SQLite(':memory:');
+    sqlite.exec('create table t (n integer)');
+    sqlite.exec('insert into t values (1), (2), (3)');
+  });
+
+  afterEach(() => {
+    if (sqlite.open) sqlite.close();
+  });
+
+  test('prepares a text once and binds new values each time', () => {
+    const db = withStatementCache(sqlite);
+    const first = db.prepare('select n from t where n > ?');
+    expect(db.prepare('select n from t where n > ?')).toBe(first);
+    expect(first.all([1])).toEqual([{ n: 2 }, { n: 3 }]);
+    expect(first.all([2])).toEqual([{ n: 3 }]);
+  });
+
+  test('keeps no long text: a multi-row insert of a log batch is rarely seen twice', () => {
+    const db = withStatementCache(sqlite);
+    const text = `insert into t values ${Array.from({ length: 1000 }, () => '(?)').join(', ')}`;
+    expect(db.prepare(text)).not.toBe(db.prepare(text));
+  });
+
+  test('holds at most `capacity` statements, dropping the least recently used', () => {
+    const db = withStatementCache(sqlite, 2);
+    const a = db.prepare('select 1');
+    db.prepare('select 2');
+    expect(db.prepare('select 1')).toBe(a);
+    db.prepare('select 3');
+    expect(db.prepare('select 1')).toBe(a);
+    const two = db.prepare('select 2');
+    expect(db.prepare('select 2')).toBe(two);
+  });
+
+  test('does not hand out a statement that is still iterating', () => {
+    const db = withStatementCache(sqlite);
+    const statement = db.prepare('select n from t order by n') as unknown as SQLite.Statement;
+    const rows = statement.iterate();
+    rows.next();
+    const other = db.prepare('select n from t order by n') as unknown as SQLite.Statement;
+    expect(other).not.toBe(statement);
+    expect(other.all()).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    rows.return?.();
+  });
+
+  test('closes the database', () => {
+    withStatementCache(sqlite).close();
+    expect(sqlite.open).toBe(false);
+  });
+});

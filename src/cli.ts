@@ -23,8 +23,9 @@ Usage:
   rollcall migrate [--data ./data | --database-url URL]
   rollcall tenant create <slug> [--name NAME] [--json]
   rollcall directory create --tenant <slug> --name <name> [--roles a,b:Display,c] [--default-role r]
-                            [--unknown-role reject|default] [--multi-role] [--json]
+                            [--unknown-role reject|default] [--multi-role] [--console-roles a,b] [--json]
   rollcall directory update <id> [--name NAME] [--roles a,b:Display,c] [--default-role r] [--unknown-role reject|default]
+                            [--console-roles a,b]
                             [--delete-policy hard|soft] [--soft-delete-days N] [--account-matching on|off]
                             [--guard on|off] [--guard-share 0.2] [--guard-window 60] [--guard-min 50] [--json]
   rollcall directory release <id>
@@ -61,6 +62,7 @@ const OPTIONS = {
   'default-role': { type: 'string' },
   'unknown-role': { type: 'string' },
   'multi-role': { type: 'boolean' },
+  'console-roles': { type: 'string' },
   directory: { type: 'string' },
   expires: { type: 'string' },
   scopes: { type: 'string' },
@@ -102,6 +104,14 @@ function parseRoles(text: string | undefined): RoleDefinition[] | undefined {
       const [value, display] = part.split(':', 2) as [string, string | undefined];
       return { value: value.trim(), display: (display ?? value).trim() };
     });
+}
+
+/** `a, b,c` → ['a', 'b', 'c']; `''` → [] (e.g. `--console-roles ''` lets no role in). */
+function listFlag(text: string): string[] {
+  return text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
 }
 
 /** `on` or `off` → a boolean; absent → undefined. */
@@ -327,6 +337,7 @@ export async function main(argv: string[]): Promise<number> {
           ...(flags['default-role'] !== undefined && { defaultRole: flags['default-role'] }),
           ...(unknownRole !== undefined && { unknownRolePolicy: unknownRole }),
           multiRole: flags['multi-role'] ?? false,
+          ...(flags['console-roles'] !== undefined && { consoleRoles: listFlag(flags['console-roles']) }),
         });
         const { secret } = await admin.createToken(directory.id);
         const scimUrl = `${config.publicUrl}/scim/v2/${directory.id}`;
@@ -349,6 +360,7 @@ export async function main(argv: string[]): Promise<number> {
           ...(flags.roles !== undefined && { roles: parseRoles(flags.roles) ?? [] }),
           ...(flags['default-role'] !== undefined && { defaultRole: flags['default-role'] }),
           ...(unknownRole !== undefined && { unknownRolePolicy: unknownRole }),
+          ...(flags['console-roles'] !== undefined && { consoleRoles: listFlag(flags['console-roles']) }),
         };
         if (Object.keys(changes).length === 0 && Object.keys(lifecycle).length === 0)
           throw new UsageError('Nothing to change: give at least one setting');

@@ -52,6 +52,8 @@ export interface DirectoryInput {
   readonly defaultRole?: string;
   readonly unknownRolePolicy?: DirectorySettings['unknownRolePolicy'];
   readonly multiRole?: boolean;
+  /** Roles that open the admin console to their holders (tenant admins signing in through SSO). */
+  readonly consoleRoles?: readonly string[];
   /** Off: SCIM requests get 403 until it is switched on. Default on. */
   readonly scimEnabled?: boolean;
   /** Delete policy, account matching, the deprovisioning guard and the attribute profile (see LifecycleService). */
@@ -66,6 +68,7 @@ export interface DirectoryChanges {
   readonly defaultRole?: string | null;
   readonly unknownRolePolicy?: DirectorySettings['unknownRolePolicy'];
   readonly multiRole?: boolean;
+  readonly consoleRoles?: readonly string[];
   readonly scimEnabled?: boolean;
   /** Lifecycle settings to change; `deprovisionGuard` and `profile` merge field by field. */
   readonly lifecycle?: LifecycleChanges;
@@ -154,6 +157,7 @@ export class AdminService {
           ...(input.defaultRole !== undefined && { defaultRole: input.defaultRole }),
           unknownRolePolicy: input.unknownRolePolicy ?? 'reject',
           multiRole: input.multiRole ?? false,
+          consoleRoles: input.consoleRoles ?? [],
         },
         input.lifecycle ?? {},
       ),
@@ -293,6 +297,7 @@ export class AdminService {
           ...(changes.roles !== undefined && { roles: changes.roles }),
           ...(changes.unknownRolePolicy !== undefined && { unknownRolePolicy: changes.unknownRolePolicy }),
           ...(changes.multiRole !== undefined && { multiRole: changes.multiRole }),
+          ...(changes.consoleRoles !== undefined && { consoleRoles: changes.consoleRoles }),
         },
         changes.lifecycle ?? {},
       ),
@@ -555,7 +560,31 @@ function validateSettings(settings: DirectorySettings): DirectorySettings {
     throw new InvalidValueError(`Default role "${settings.defaultRole}" is not one of the directory's roles`);
   if (settings.unknownRolePolicy === 'default' && settings.defaultRole === undefined)
     throw new InvalidValueError('unknownRolePolicy "default" needs a default role');
-  return settings;
+  return { ...settings, consoleRoles: canonicalConsoleRoles(settings) };
+}
+
+/**
+ * Console roles as values of the directory's roles (matched like role-policy.ts matches what an IdP
+ * sends: on value or display name, case-insensitively), each once. With no roles listed, any value.
+ */
+function canonicalConsoleRoles(settings: DirectorySettings): string[] {
+  const out: string[] = [];
+  for (const sent of settings.consoleRoles) {
+    const text = sent.trim();
+    if (!text) throw new InvalidValueError('A console role needs a value');
+    const lower = text.toLowerCase();
+    const role =
+      settings.roles.length === 0
+        ? text
+        : settings.roles.find((r) => r.value.toLowerCase() === lower || r.display.toLowerCase() === lower)
+            ?.value;
+    if (role === undefined)
+      throw new InvalidValueError(
+        `Console role "${text}" is not one of the directory's roles: ${settings.roles.map((r) => r.value).join(', ')}`,
+      );
+    if (!out.includes(role)) out.push(role);
+  }
+  return out;
 }
 
 /** Token scopes: users and groups, read and write (a token without scopes may do everything). */

@@ -13,6 +13,11 @@ export interface DirectorySettings {
   readonly unknownRolePolicy: 'reject' | 'default';
   /** Whether a user may hold several roles (AppRoleAssignmentsComplex) or exactly one. */
   readonly multiRole: boolean;
+  /**
+   * Roles whose holders may sign in to the admin console for their tenant through its SSO (e.g.
+   * `['admin']`); empty: none may. Values of `roles` when roles are listed.
+   */
+  readonly consoleRoles: readonly string[];
   /** DELETE removes the user for good, or hides it for `softDeleteDays` so an admin can restore it. */
   readonly deletePolicy: 'hard' | 'soft';
   readonly softDeleteDays: number;
@@ -63,6 +68,7 @@ export const DEFAULT_SETTINGS: DirectorySettings = {
   roles: [],
   unknownRolePolicy: 'reject',
   multiRole: false,
+  consoleRoles: [],
   deletePolicy: 'hard',
   softDeleteDays: 30,
   accountMatching: false,

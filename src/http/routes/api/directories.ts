@@ -42,6 +42,7 @@ export const directoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...(typeof body.defaultRole === 'string' && { defaultRole: body.defaultRole }),
         ...(body.unknownRolePolicy !== undefined && { unknownRolePolicy: body.unknownRolePolicy }),
         ...(body.multiRole !== undefined && { multiRole: body.multiRole }),
+        ...(body.consoleRoles !== undefined && { consoleRoles: body.consoleRoles }),
         ...(body.scimEnabled !== undefined && { scimEnabled: body.scimEnabled }),
         lifecycle: lifecycleChanges(body),
       });
@@ -109,6 +110,7 @@ export const directoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...(body.defaultRole !== undefined && { defaultRole: body.defaultRole }),
         ...(body.unknownRolePolicy !== undefined && { unknownRolePolicy: body.unknownRolePolicy }),
         ...(body.multiRole !== undefined && { multiRole: body.multiRole }),
+        ...(body.consoleRoles !== undefined && { consoleRoles: body.consoleRoles }),
         ...(body.scimEnabled !== undefined && { scimEnabled: body.scimEnabled }),
         lifecycle: lifecycleChanges(body),
       });

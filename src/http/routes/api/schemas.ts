@@ -130,6 +130,11 @@ const DirectoryFields = {
   multiRole: Type.Boolean({
     description: 'Whether a user may hold several roles (AppRoleAssignmentsComplex)',
   }),
+  consoleRoles: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+    maxItems: 50,
+    description:
+      'Roles whose holders may sign in to the admin console for this tenant through its SSO (e.g. ["admin"]); values of `roles`; empty: none',
+  }),
   scimEnabled: Type.Boolean({ description: 'Off: every SCIM request gets 403 and changes nothing' }),
   deletePolicy: Type.Enum(['hard', 'soft'], {
     description: 'What SCIM DELETE does: remove the user for good, or hide it for softDeleteDays',
@@ -173,6 +178,7 @@ export const DirectoryCreateSchema = Type.Object(
     defaultRole: Type.Optional(DirectoryFields.defaultRole),
     unknownRolePolicy: Type.Optional(DirectoryFields.unknownRolePolicy),
     multiRole: Type.Optional(DirectoryFields.multiRole),
+    consoleRoles: Type.Optional(DirectoryFields.consoleRoles),
     scimEnabled: Type.Optional(DirectoryFields.scimEnabled),
     ...LifecycleInputFields,
   },
@@ -186,6 +192,7 @@ export const DirectoryPatchSchema = Type.Object(
     defaultRole: Type.Optional(DirectoryFields.defaultRole),
     unknownRolePolicy: Type.Optional(DirectoryFields.unknownRolePolicy),
     multiRole: Type.Optional(DirectoryFields.multiRole),
+    consoleRoles: Type.Optional(DirectoryFields.consoleRoles),
     scimEnabled: Type.Optional(DirectoryFields.scimEnabled),
     ...LifecycleInputFields,
   },
@@ -203,6 +210,7 @@ export const DirectorySchema = Type.Object(
     defaultRole: nullable(Type.String()),
     unknownRolePolicy: Type.Enum(['reject', 'default']),
     multiRole: Type.Boolean(),
+    consoleRoles: Type.Array(Type.String()),
     deletePolicy: DirectoryFields.deletePolicy,
     softDeleteDays: Type.Integer(),
     accountMatching: DirectoryFields.accountMatching,

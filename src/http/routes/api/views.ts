@@ -32,6 +32,7 @@ export function directoryJson(directory: DirectoryRecord, tenantSlug: string, pu
     defaultRole: settings.defaultRole ?? null,
     unknownRolePolicy: settings.unknownRolePolicy,
     multiRole: settings.multiRole,
+    consoleRoles: [...settings.consoleRoles],
     deletePolicy: settings.deletePolicy,
     softDeleteDays: settings.softDeleteDays,
     accountMatching: settings.accountMatching,

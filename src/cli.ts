@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
+import { CONSOLE_USAGE, consoleCommand } from './cli-console.js';
 import { type Config, type ConfigFlags, loadConfig } from './config.js';
 import { AdminService, type DirectoryChanges } from './directory/admin-service.js';
+import { ConsoleOperators } from './directory/console-operators.js';
 import {
   type DirectorySettings,
   parseSettings,
@@ -42,6 +44,7 @@ Usage:
   rollcall apikey create [--tenant <slug>] [--name NAME] [--json]
   rollcall apikey list [--json]
   rollcall apikey revoke <id>
+${CONSOLE_USAGE}
 
 Every command takes --data DIR (env ROLLCALL_DATA, default ./data) or --database-url postgres://… (env
 DATABASE_URL) and works on the same store as a running server. start runs pending migrations unless given
@@ -77,6 +80,10 @@ const OPTIONS = {
   errors: { type: 'boolean' },
   limit: { type: 'string' },
   json: { type: 'boolean' },
+  email: { type: 'string' },
+  minutes: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+  'no-password': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -197,12 +204,12 @@ const SHUTDOWN_TIMEOUT_MS = 30_000;
 
 async function withAdmin<T>(
   flags: Flags,
-  work: (admin: AdminService, config: Config, lifecycle: LifecycleService) => Promise<T>,
+  work: (admin: AdminService, config: Config, lifecycle: LifecycleService, store: Store) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig(flags as ConfigFlags);
   const store = await openStore(config);
   try {
-    return await work(new AdminService(store), config, new LifecycleService(store));
+    return await work(new AdminService(store), config, new LifecycleService(store), store);
   } finally {
     await store.close();
   }
@@ -536,6 +543,24 @@ export async function main(argv: string[]): Promise<number> {
         print(flags, key, `Revoked API key ${key.id} (${key.prefix}…)`);
         return 0;
       });
+    case 'console user':
+    case 'console link':
+      return withAdmin(flags, (_admin, config, _lifecycle, store) =>
+        consoleCommand(
+          {
+            operators: new ConsoleOperators(store),
+            publicUrl: config.publicUrl,
+            json: flags.json ?? false,
+            ...(flags.email !== undefined && { email: flags.email }),
+            ...(flags.minutes !== undefined && { minutes: flags.minutes }),
+            passwordStdin: flags['password-stdin'] ?? false,
+            noPassword: flags['no-password'] ?? false,
+            usage: (message) => new UsageError(message),
+          },
+          sub,
+          [arg, ...rest],
+        ),
+      );
     default:
       throw new UsageError(`Unknown command "${positionals.join(' ')}"`);
   }

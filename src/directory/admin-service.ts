@@ -5,6 +5,7 @@ import { parseListParameters } from '../scim/list/list-query.js';
 import { renderGroup, renderUser } from '../scim/resource/render-resource.js';
 import type { ApiKeyRecord } from '../store/kysely/api-key-repository.js';
 import type {
+  AccountSource,
   DirectoryRecord,
   ListPage,
   LogEntry,
@@ -84,6 +85,8 @@ export interface ResourceSearch {
   readonly count?: number;
   /** RFC 9865 cursor; '' starts a cursor walk. */
   readonly cursor?: string;
+  /** Users only: accounts of this source (scim: "Provisioned"; jit; admin). */
+  readonly source?: AccountSource;
 }
 
 export interface LogPageResult {
@@ -517,6 +520,7 @@ function listQuery(search: ResourceSearch, text: FilterNode | undefined, baseUrl
     sortOrder: params.sortOrder,
     ...(params.cursor !== undefined && { cursor: params.cursor }),
     ...(baseUrl !== undefined && { baseUrl }),
+    ...(search.source !== undefined && { source: search.source }),
   };
 }
 

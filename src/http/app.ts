@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { consolePlugin } from '../console/console-plugin.js';
 import { Maintenance, serverJobs } from '../directory/maintenance.js';
 import { ProvisioningLog } from '../directory/provisioning-log.js';
 import { ProvisioningService } from '../directory/provisioning-service.js';
@@ -89,6 +90,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     store: options.store,
     logRetentionDays: options.logRetentionDays,
   });
+  await server.register(consolePlugin, { prefix: '/console', store: options.store });
 
   return {
     server,

@@ -19,6 +19,10 @@ export interface Database {
   tenant_domains: TenantDomainTable;
   account_matches: AccountMatchTable;
   group_role_rules: GroupRoleRuleTable;
+  console_operators: ConsoleOperatorTable;
+  console_links: ConsoleLinkTable;
+  console_sessions: ConsoleSessionTable;
+  console_audit: ConsoleAuditTable;
 }
 
 export interface TenantTable {
@@ -141,6 +145,12 @@ export interface ProvisioningLogTable {
   client: string | null;
   /** What a successful change did that an admin should see, e.g. "roles: admin → member". */
   note: string | null;
+  /** The request's query string, without the leading `?`. */
+  query: string | null;
+  /** The request body with passwords redacted, capped in length. */
+  request_body: string | null;
+  /** The response body of a change or an error, capped in length (reads are not kept). */
+  response_body: string | null;
 }
 
 /** The append-only outbox of every change, for the host app (feed, webhooks). */
@@ -199,4 +209,64 @@ export interface ApiKeyTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+}
+
+/** The vendor's operators, who sign in to the admin console with a password or a one-time link. */
+export interface ConsoleOperatorTable {
+  id: string;
+  email: string;
+  email_key: string;
+  /** `scrypt$N$r$p$salt$hash` (base64url); null: signs in by one-time link only. */
+  password_hash: string | null;
+  created_at: string;
+  password_changed_at: string | null;
+  last_sign_in_at: string | null;
+  disabled_at: string | null;
+}
+
+/** One-time sign-in links (`rollcall console link`): SHA-256 of the secret, short expiry, single use. */
+export interface ConsoleLinkTable {
+  hash: string;
+  operator_id: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** Console sessions: an operator's, or a tenant admin's opened by the tenant's SSO. */
+export interface ConsoleSessionTable {
+  /** SHA-256 of the cookie's secret, hex. */
+  hash: string;
+  /** Opaque id, for the audit log and for ending sessions; not the secret. */
+  id: string;
+  kind: 'operator' | 'tenant_admin';
+  operator_id: string | null;
+  tenant_id: string | null;
+  directory_id: string | null;
+  user_id: string | null;
+  sso_session_id: string | null;
+  email: string;
+  name: string | null;
+  created_at: string;
+  last_seen_at: string;
+  /** The absolute end; the idle end follows from last_seen_at. */
+  expires_at: string;
+  ended_at: string | null;
+}
+
+/** Every change made in the console: who, what, when, in which tenant, to what. */
+export interface ConsoleAuditTable {
+  seq: Generated<number>;
+  id: string;
+  at: string;
+  actor_kind: 'operator' | 'tenant_admin';
+  actor_id: string;
+  actor_email: string;
+  tenant_id: string | null;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  target_name: string | null;
+  /** JSON: what changed. Never a secret. */
+  detail: string | null;
 }

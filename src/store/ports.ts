@@ -64,6 +64,8 @@ export interface ListQuery {
   readonly cursor?: string;
   /** The directory's SCIM base URL, so filters on `meta.location` and `$ref` can be compiled. */
   readonly baseUrl?: string;
+  /** Users only: accounts of this source (the console's filter; an index of its own). */
+  readonly source?: AccountSource;
 }
 
 export interface ListPage<T> {
@@ -132,6 +134,14 @@ export interface LogEntry {
   readonly durationMs: number;
   readonly client: string | null;
   readonly note?: string | null;
+  /** The row's place in the directory's log: what the detail view is addressed by. */
+  readonly seq?: number;
+  /** The query string, without `?`. */
+  readonly query?: string | null;
+  /** The request body, passwords redacted, capped in length. */
+  readonly requestBody?: string | null;
+  /** The response body of a change or an error, capped in length. */
+  readonly responseBody?: string | null;
 }
 
 export interface EventRecord {

@@ -5,6 +5,7 @@ import type { DialectName, StoreDriver } from './dialects/dialect.js';
 import { openPostgres } from './dialects/postgres.js';
 import { openSqlite } from './dialects/sqlite.js';
 import { ApiKeyRepository } from './kysely/api-key-repository.js';
+import { ConsoleRepository } from './kysely/console-repository.js';
 import { EventRepository } from './kysely/event-repository.js';
 import { GroupRepository } from './kysely/group-repository.js';
 import { LifecycleRepository } from './kysely/lifecycle-repository.js';
@@ -23,6 +24,7 @@ export interface Repositories {
   readonly apiKeys: ApiKeyRepository;
   readonly events: EventRepository;
   readonly lifecycle: LifecycleRepository;
+  readonly console: ConsoleRepository;
 }
 
 export interface StoreOptions {
@@ -65,6 +67,7 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName): Repositorie
     apiKeys: new ApiKeyRepository(db),
     events: new EventRepository(db),
     lifecycle: new LifecycleRepository(db),
+    console: new ConsoleRepository(db),
   };
 }
 
@@ -76,8 +79,10 @@ export class Store {
     private readonly driver: StoreDriver,
     /** The migrations this open ran. */
     readonly migrated: readonly string[] = [],
+    /** Set on the Store a unit of work hands out: its repositories use the open transaction. */
+    private readonly inTransaction?: Repositories,
   ) {
-    this.repositories = repositoriesOf(driver.db, driver.name);
+    this.repositories = inTransaction ?? repositoriesOf(driver.db, driver.name);
   }
 
   static async open(options: StoreOptions): Promise<Store> {
@@ -113,6 +118,8 @@ export class Store {
    * CLI process writes the same file.
    */
   async transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
+    // Inside a unit of work, a nested transaction is part of the one already open.
+    if (this.inTransaction) return work(this.inTransaction);
     return this.driver.db.connection().execute(async (connection) => {
       await sql.raw(this.driver.name === 'sqlite' ? 'begin immediate' : 'begin').execute(connection);
       try {
@@ -128,6 +135,16 @@ export class Store {
         throw error;
       }
     });
+  }
+
+  /**
+   * Runs `work` in one transaction with a Store whose repositories, and whose own transactions,
+   * all use it: services built on that Store change things together or not at all (a console
+   * change and its audit row). Whatever `work` throws rolls everything back.
+   */
+  async unitOfWork<T>(work: (store: Store) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return work(this);
+    return this.transaction((repositories) => work(new Store(this.driver, this.migrated, repositories)));
   }
 
   close(): Promise<void> {

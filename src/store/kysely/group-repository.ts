@@ -137,6 +137,72 @@ export class GroupRepository {
     return result;
   }
 
+  /** How many direct members each group has, counted on the membership index (no member is read). */
+  async memberCounts(scope: Scope, groupIds: readonly string[]): Promise<Map<string, number>> {
+    const result = new Map<string, number>(groupIds.map((id) => [id, 0]));
+    if (groupIds.length === 0) return result;
+    const rows = await this.db
+      .selectFrom('group_members')
+      .select(['group_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('tenant_id', '=', scope.tenantId)
+      .where('directory_id', '=', scope.directoryId)
+      .where('group_id', 'in', groupIds)
+      .groupBy('group_id')
+      .execute();
+    for (const row of rows) result.set(row.group_id, Number(row.n));
+    return result;
+  }
+
+  /**
+   * One page of a group's members in member-id order, after `afterMemberId`: a keyset walk of the
+   * membership index, so a page of a 100,000-member group reads a page of rows.
+   */
+  async membersPage(
+    scope: Scope,
+    groupId: string,
+    options: { afterMemberId?: string; limit: number },
+  ): Promise<{ members: MemberView[]; more: boolean }> {
+    const userDisplay =
+      this.dialect === 'sqlite'
+        ? sql<string | null>`coalesce(json_extract(u.data, '$.displayName'), u.user_name)`
+        : sql<string | null>`coalesce((u.data::jsonb)->>'displayName', u.user_name)`;
+    let query = this.db
+      .selectFrom('group_members as m')
+      .leftJoin('users as u', (join) =>
+        join
+          .onRef('u.tenant_id', '=', 'm.tenant_id')
+          .onRef('u.directory_id', '=', 'm.directory_id')
+          .onRef('u.id', '=', 'm.member_id'),
+      )
+      .leftJoin('groups as g', (join) =>
+        join
+          .onRef('g.tenant_id', '=', 'm.tenant_id')
+          .onRef('g.directory_id', '=', 'm.directory_id')
+          .onRef('g.id', '=', 'm.member_id'),
+      )
+      .select([
+        'm.member_id',
+        'm.member_type',
+        sql<string | null>`case when m.member_type = 'User' then ${userDisplay} else g.display_name end`.as(
+          'display',
+        ),
+      ])
+      .where('m.tenant_id', '=', scope.tenantId)
+      .where('m.directory_id', '=', scope.directoryId)
+      .where('m.group_id', '=', groupId);
+    if (options.afterMemberId !== undefined) query = query.where('m.member_id', '>', options.afterMemberId);
+    const rows = await query
+      .orderBy('m.member_id')
+      .limit(options.limit + 1)
+      .execute();
+    const more = rows.length > options.limit;
+    if (more) rows.pop();
+    return {
+      members: rows.map((r) => ({ value: r.member_id, type: r.member_type, display: r.display ?? null })),
+      more,
+    };
+  }
+
   /**
    * Which of `ids` are users or groups of this directory (one indexed query each). On Postgres the
    * rows found stay locked until the transaction ends, so a member cannot be deleted (or soft

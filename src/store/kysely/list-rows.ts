@@ -42,6 +42,8 @@ export async function listRows<Row extends { seq: number }>(
         ),
       );
     if (table === 'users') conditions.push(sql<SqlBool>`${sql.ref('users.deleted_at')} is null`);
+    if (table === 'users' && query.source !== undefined)
+      conditions.push(sql<SqlBool>`${sql.ref('users.source')} = ${query.source}`);
     if (extra) conditions.push(extra);
     return sql.join(conditions, sql` and `);
   };

@@ -2,7 +2,32 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Database, ProvisioningLogTable } from '../database.js';
 import type { LogEntry } from '../ports.js';
 
-const toEntry = (row: Selectable<ProvisioningLogTable>): LogEntry => ({
+/** What listings read: every column but the bodies, which only the detail view needs. */
+const LISTED = [
+  'seq',
+  'tenant_id',
+  'directory_id',
+  'id',
+  'at',
+  'method',
+  'path',
+  'operation',
+  'resource_type',
+  'resource_id',
+  'resource_name',
+  'status',
+  'scim_type',
+  'detail',
+  'duration_ms',
+  'client',
+  'note',
+  'query',
+] as const;
+
+type ListedRow = Pick<Selectable<ProvisioningLogTable>, (typeof LISTED)[number]>;
+
+const toEntry = (row: ListedRow): LogEntry => ({
+  seq: Number(row.seq),
   id: row.id,
   tenantId: row.tenant_id,
   directoryId: row.directory_id,
@@ -19,6 +44,7 @@ const toEntry = (row: Selectable<ProvisioningLogTable>): LogEntry => ({
   durationMs: Number(row.duration_ms),
   client: row.client,
   note: row.note,
+  query: row.query,
 });
 
 export interface LogQuery {
@@ -37,6 +63,8 @@ export interface LogSearch {
   readonly operation?: string;
   /** A user's id or userName (case-insensitive): the requests about that user. */
   readonly user?: string;
+  /** Exactly this resource id: a user's history, on the log's resource index. */
+  readonly resourceId?: string;
   /** Inclusive lower bound of `at`, ISO-8601 UTC. */
   readonly since?: string;
   /** Exclusive upper bound of `at`. */
@@ -78,6 +106,9 @@ export class LogRepository {
           duration_ms: e.durationMs,
           client: e.client,
           note: e.note ?? null,
+          query: e.query ?? null,
+          request_body: e.requestBody ?? null,
+          response_body: e.responseBody ?? null,
         })),
       )
       .execute();
@@ -87,7 +118,7 @@ export class LogRepository {
   async list(query: LogQuery): Promise<LogEntry[]> {
     let select = this.db
       .selectFrom('provisioning_log')
-      .selectAll()
+      .select(LISTED)
       .where('tenant_id', '=', query.tenantId)
       .where('directory_id', '=', query.directoryId);
     if (query.errorsOnly) select = select.where('status', '>=', 400);
@@ -99,9 +130,10 @@ export class LogRepository {
   async search(query: LogSearch): Promise<LogPage> {
     let select = this.db
       .selectFrom('provisioning_log')
-      .selectAll()
+      .select(LISTED)
       .where('tenant_id', '=', query.tenantId)
       .where('directory_id', '=', query.directoryId);
+    if (query.resourceId !== undefined) select = select.where('resource_id', '=', query.resourceId);
     if (query.status === 'error') select = select.where('status', '>=', 400);
     else if (query.status === 'success') select = select.where('status', '<', 400);
     else if (typeof query.status === 'number') select = select.where('status', '=', query.status);
@@ -128,6 +160,24 @@ export class LogRepository {
     if (more) rows.pop();
     const last = rows.at(-1);
     return { entries: rows.map(toEntry), ...(more && last && { nextSeq: Number(last.seq) }) };
+  }
+
+  /** One entry with its query string and bodies, by its place in the directory's log. */
+  async entry(tenantId: string, directoryId: string, seq: number): Promise<LogEntry | undefined> {
+    const row = await this.db
+      .selectFrom('provisioning_log')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('directory_id', '=', directoryId)
+      .where('seq', '=', seq)
+      .executeTakeFirst();
+    return (
+      row && {
+        ...toEntry(row),
+        requestBody: row.request_body,
+        responseBody: row.response_body,
+      }
+    );
   }
 
   /**

@@ -161,14 +161,19 @@ export class TenantRepository {
     await this.db.updateTable('tenants').set({ name }).where('id', '=', id).execute();
   }
 
-  /** A page of tenants in slug order, after `afterSlug`; `onlyId` limits it to one tenant. */
+  /**
+   * A page of tenants in slug order, after `afterSlug` (or from `fromSlug` on, where a search
+   * starts); `onlyId` limits it to one tenant.
+   */
   async tenantsPage(options: {
     afterSlug?: string;
+    fromSlug?: string;
     limit: number;
     onlyId?: string;
   }): Promise<TenantRecord[]> {
     let query = this.db.selectFrom('tenants').selectAll();
     if (options.afterSlug !== undefined) query = query.where('slug', '>', options.afterSlug);
+    if (options.fromSlug !== undefined) query = query.where('slug', '>=', options.fromSlug);
     if (options.onlyId !== undefined) query = query.where('id', '=', options.onlyId);
     const rows = await query.orderBy('slug').limit(options.limit).execute();
     return rows.map(toTenant);

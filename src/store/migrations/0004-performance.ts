@@ -28,6 +28,9 @@ function rowsPerValue(column: string | null, rows: number, previous: number): nu
       return previous;
     case 'group_id':
       return 1_000;
+    // Where accounts came from (scim, jit, admin): most of a directory is one of them.
+    case 'source':
+      return previous / 2;
     case 'member_id':
       return 5;
     default:

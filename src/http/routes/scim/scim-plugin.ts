@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { newId, now } from '../../../directory/clock.js';
+import { loggedQuery, loggedRequestBody, loggedResponseBody } from '../../../directory/log-bodies.js';
 import type { ProvisioningLog } from '../../../directory/provisioning-log.js';
 import type { ProvisioningService } from '../../../directory/provisioning-service.js';
 import { authenticateScimRequest } from '../../../directory/scim-auth.js';
@@ -58,6 +59,13 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
     }
   });
 
+  // A read's response is what the resource is now; a change's or an error's is worth keeping.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.scim && typeof payload === 'string' && (request.method !== 'GET' || reply.statusCode >= 400))
+      request.scim.responseBody = payload;
+    return payload;
+  });
+
   app.addHook('onResponse', async (request, reply) => {
     const state = request.scim;
     const scope = state?.logScope;
@@ -80,6 +88,9 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
       durationMs: Number(process.hrtime.bigint() - state.started) / 1e6,
       client: request.headers['user-agent'] ?? null,
       note: state.note ?? null,
+      query: loggedQuery(request.url),
+      requestBody: loggedRequestBody(request.body),
+      responseBody: loggedResponseBody(state.responseBody),
     });
   });
 

@@ -17,6 +17,8 @@ export interface ScimRequestState {
   error?: { scimType?: string; detail: string };
   /** What a successful change did that an admin should see (role change, restore, link). */
   note?: string;
+  /** The response body, kept for changes and errors (the log's detail view). */
+  responseBody?: string;
   started: bigint;
 }
 

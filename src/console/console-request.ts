@@ -1,0 +1,47 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ConsoleOperators } from '../directory/console-operators.js';
+import { type ConsoleIdentity, type ConsoleSessions, csrfTokenFor } from '../directory/console-sessions.js';
+import type { Store } from '../store/store.js';
+import { ConsoleError } from './console-errors.js';
+import type { Html } from './html.js';
+import type { PageContext } from './layout.js';
+
+/** What the console's routes share. */
+export interface ConsoleDeps {
+  readonly store: Store;
+  readonly sessions: ConsoleSessions;
+  readonly operators: ConsoleOperators;
+}
+
+/** What each route plugin of the console is given. */
+export interface ConsoleRouteOptions {
+  readonly deps: ConsoleDeps;
+  readonly assets: PageContext['assets'];
+}
+
+export function pageContext(request: FastifyRequest, assets: PageContext['assets']): PageContext {
+  const { identity, cookieValue } = request.consoleState;
+  return { identity, csrf: identity && cookieValue ? csrfTokenFor(cookieValue) : null, assets };
+}
+
+export function sendPage(reply: FastifyReply, page: Html, status = 200): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8').send(page.text);
+}
+
+/** The identity of a request that passed the session check. */
+export function identityOf(request: FastifyRequest): ConsoleIdentity {
+  const identity = request.consoleState.identity;
+  if (!identity) throw new ConsoleError('SIGN_IN_REQUIRED', 'Sign in to use the console.');
+  return identity;
+}
+
+/** Only a same-site path into the console is a place to go back to after signing in. */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/console(\/[^\\]*)?$/.test(next) && !next.startsWith('//')
+    ? next
+    : '/console';
+}
+
+export function isHttps(request: FastifyRequest): boolean {
+  return request.publicUrl.startsWith('https:') || request.protocol === 'https';
+}

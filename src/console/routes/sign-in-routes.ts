@@ -1,0 +1,84 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { SignInRefusedError } from '../../directory/console-errors.js';
+import { CONSOLE_COOKIE, type OpenedSession } from '../../directory/console-sessions.js';
+import { type ConsoleRouteOptions, isHttps, pageContext, safeNext, sendPage } from '../console-request.js';
+import { linkPage, signInPage } from '../pages/sign-in-page.js';
+
+type Form = Record<string, string | undefined>;
+
+/** Sets the session cookie: HttpOnly, SameSite=Lax, Secure on https, for the console's paths only. */
+export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, opened: OpenedSession): void {
+  reply.setCookie(CONSOLE_COOKIE, opened.cookieValue, {
+    path: '/console',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: isHttps(request),
+    expires: new Date(opened.expires),
+  });
+}
+
+function clearSessionCookie(request: FastifyRequest, reply: FastifyReply): void {
+  reply.clearCookie(CONSOLE_COOKIE, {
+    path: '/console',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: isHttps(request),
+  });
+}
+
+/** Operators sign in with a password or a one-time link; everyone signs out. */
+export const signInRoutes: FastifyPluginAsync<ConsoleRouteOptions> = async (app, { deps, assets }) => {
+  app.get<{ Querystring: Form }>('/sign-in', { config: { public: true } }, async (request, reply) => {
+    if (request.consoleState.identity) return reply.redirect(safeNext(request.query.next), 303);
+    return sendPage(
+      reply,
+      signInPage(pageContext(request, assets), {
+        ...(request.query.next && { next: safeNext(request.query.next) }),
+        notice: request.query['signed-out'] ? 'You are signed out.' : null,
+      }),
+    );
+  });
+
+  app.post<{ Body: Form }>('/sign-in', { config: { public: true } }, async (request, reply) => {
+    const email = String(request.body?.email ?? '');
+    const password = String(request.body?.password ?? '');
+    const next = safeNext(request.body?.next);
+    try {
+      const operator = await deps.operators.signIn(email, password);
+      await deps.sessions.end(request.consoleState.cookieValue);
+      setSessionCookie(request, reply, await deps.sessions.openForOperator(operator));
+      return reply.redirect(next, 303);
+    } catch (error) {
+      if (!(error instanceof SignInRefusedError)) throw error;
+      return sendPage(
+        reply,
+        signInPage(pageContext(request, assets), { email, next, error: error.detail }),
+        401,
+      );
+    }
+  });
+
+  app.get<{ Params: { secret: string } }>(
+    '/link/:secret',
+    { config: { public: true } },
+    async (request, reply) => {
+      // The secret is in this URL: tell the browser to send it nowhere.
+      reply.header('Referrer-Policy', 'no-referrer');
+      return sendPage(reply, linkPage(pageContext(request, assets), request.params.secret));
+    },
+  );
+
+  // A link is used by a POST from its page, so a link scanner's GET does not spend it.
+  app.post<{ Body: Form }>('/link', { config: { public: true } }, async (request, reply) => {
+    const operator = await deps.operators.useLink(String(request.body?.secret ?? ''));
+    await deps.sessions.end(request.consoleState.cookieValue);
+    setSessionCookie(request, reply, await deps.sessions.openForOperator(operator));
+    return reply.redirect('/console', 303);
+  });
+
+  app.post('/sign-out', async (request, reply) => {
+    await deps.sessions.end(request.consoleState.cookieValue);
+    clearSessionCookie(request, reply);
+    return reply.redirect('/console/sign-in?signed-out=1', 303);
+  });
+};

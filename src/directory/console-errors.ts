@@ -1,0 +1,13 @@
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../scim/errors.js';
+
+/**
+ * Why the console turned someone away. The messages are written for the person signing in and say
+ * no more than they may know: a wrong password and an unknown email read the same.
+ */
+export class SignInRefusedError extends UnauthorizedError {}
+
+/** Signed in, but not allowed here: a user without a console role, a tenant admin on an operator page. */
+export class ConsoleAccessDeniedError extends ForbiddenError {}
+
+/** A provisioning-log entry that is not in the directory named. */
+export class LogEntryNotFoundError extends NotFoundError {}

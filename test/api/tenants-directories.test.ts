@@ -109,6 +109,7 @@ describe('directories', () => {
       defaultRole: 'GUEST',
       unknownRolePolicy: 'default',
       multiRole: false,
+      consoleRoles: [],
       deletePolicy: 'hard',
       softDeleteDays: 30,
       accountMatching: false,

@@ -150,7 +150,7 @@ export async function consolePlugin(app: FastifyInstance, options: ConsolePlugin
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('X-Frame-Options', 'DENY');
-    reply.header('Referrer-Policy', 'same-origin');
+    if (!reply.hasHeader('referrer-policy')) reply.header('Referrer-Policy', 'same-origin');
     if (!request.url.startsWith('/console/assets/')) {
       // Pages show secrets once (a new token) and tenant data: never keep them in a cache.
       reply.header('Cache-Control', 'no-store');

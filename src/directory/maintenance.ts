@@ -1,4 +1,5 @@
 import type { Store } from '../store/store.js';
+import { ConsoleSessions } from './console-sessions.js';
 import { LifecycleService } from './lifecycle-service.js';
 import { DEFAULT_LOG_RETENTION_DAYS, LogRetention } from './log-retention.js';
 import { warnOfExpiringTokens } from './token-expiry.js';
@@ -53,12 +54,26 @@ export function tokenExpiryJob(store: Store): MaintenanceJob {
   };
 }
 
+/** Deletes console sessions and one-time links that ended or expired over a day ago. */
+export function consoleSessionsJob(store: Store): MaintenanceJob {
+  const sessions = new ConsoleSessions(store);
+  return {
+    name: 'purge-console-sessions',
+    async run(at, log) {
+      const purged = await sessions.purge(at.toISOString());
+      if (purged > 0)
+        log.info({ job: this.name, purged }, `purged ${purged} ended console sessions and links`);
+    },
+  };
+}
+
 /** The jobs of a rollcall server, in the order they run. */
 export function serverJobs(store: Store, options: { logRetentionDays?: number } = {}): MaintenanceJob[] {
   return [
     new LogRetention(store, options.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS),
     purgeDeletedUsersJob(store),
     tokenExpiryJob(store),
+    consoleSessionsJob(store),
   ];
 }
 

@@ -650,6 +650,7 @@ describe('maintenance', () => {
         'purge-provisioning-logs',
         'purge-deleted-users',
         'warn-expiring-tokens',
+        'purge-console-sessions',
       ]);
       const dir = await directory('maintained', { deletePolicy: 'soft', softDeleteDays: 10 });
       const user = (await dir.scim('POST', '/Users', { userName: 'old@maintained.test' })).body;

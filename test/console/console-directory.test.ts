@@ -297,3 +297,27 @@ describe('tenant isolation', () => {
     expect(audit.entries.every((e) => e.tenantId === tenantId)).toBe(true);
   });
 });
+
+describe('maintenance', () => {
+  it('purges console sessions and links that ended over a day ago, and keeps live ones', async () => {
+    const operator = await operators.create('purge@vendor.test', null);
+    const lasting = new ConsoleSessions(server.store, { idleMinutes: 10_000, absoluteHours: 1000 });
+    const live = await lasting.openForOperator(operator);
+    const ended = await sessions.openForOperator(operator);
+    await sessions.end(ended.cookieValue);
+    await operators.createLink('purge@vendor.test');
+    const raw = await connectRaw(server.location);
+    const rows = async () =>
+      (await raw.query<{ id: string }>('select id from console_sessions')).map((r) => r.id);
+    try {
+      const twoDaysOn = new Date(Date.now() + 2 * 86_400_000).toISOString();
+      expect(await lasting.purge(twoDaysOn)).toBeGreaterThanOrEqual(2);
+      expect(await rows()).toContain(live.identity.sessionId);
+      expect(await rows()).not.toContain(ended.identity.sessionId);
+      expect(await raw.query('select hash from console_links')).toEqual([]);
+    } finally {
+      await raw.close();
+    }
+    expect(await lasting.resolve(live.cookieValue)).not.toBeNull();
+  });
+});

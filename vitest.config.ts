@@ -6,6 +6,8 @@ const include = ['src/**/*.test.ts', 'test/**/*.test.ts'];
 const postgresOnly = ['src/store/dialects/postgres.test.ts', 'test/multi-node.test.ts'];
 /** Suites that touch no store (the pure protocol layers, the layering check): once, in the sqlite project. */
 const storeFree = ['src/scim/**', 'src/saml/**', 'test/architecture.test.ts'];
+/** The browser suite (Chromium against a running rollcall): once, on SQLite, to keep CI fast. */
+const sqliteOnly = ['test/console/console-browser.test.ts'];
 const databaseUrl = process.env.ROLLCALL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** Test schemas are named rc_test_{pid}_…; a run that was killed leaves its own behind. */
@@ -59,7 +61,7 @@ export default defineConfig(async () => {
     test: {
       name,
       include,
-      exclude: name === 'sqlite' ? postgresOnly : storeFree,
+      exclude: name === 'sqlite' ? postgresOnly : [...storeFree, ...sqliteOnly],
       env: { ROLLCALL_TEST_STORE: name, ROLLCALL_TEST_DATABASE_URL: databaseUrl },
     },
   });

@@ -149,7 +149,7 @@ describe('signing in', () => {
     const link = await new ConsoleOperators(server.store).createLink('ops@vendor.test');
     const landing = await request(`/console/link/${link.secret}`);
     expect(landing.status).toBe(200);
-    expect(landing.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(landing.headers.get('referrer-policy')).toBe('same-origin');
     const used = await request('/console/link', { form: { secret: link.secret } });
     expect(used.status).toBe(303);
     expect((await request('/console/tenants', { cookie: sessionCookie(used) })).status).toBe(200);

@@ -89,9 +89,18 @@ function pretty(body: string | null | undefined): string {
   }
 }
 
+/** A query string as people read it: `filter=userName eq "ada@acme.test"`. */
+function readable(query: string): string {
+  try {
+    return decodeURIComponent(query.replaceAll('+', ' '));
+  } catch {
+    return query;
+  }
+}
+
 export function logEntryPage(context: PageContext, place: Place, entry: LogEntry) {
   const base = directoryPath(place.tenant.slug, place.directory.id);
-  const target = `${entry.path}${entry.query ? `?${entry.query}` : ''}`;
+  const target = `${entry.path}${entry.query ? `?${readable(entry.query)}` : ''}`;
   return page(
     context,
     { title: `Log entry ${entry.seq ?? ''}`, ...place, section: 'logs' },

@@ -62,8 +62,8 @@ export const signInRoutes: FastifyPluginAsync<ConsoleRouteOptions> = async (app,
     '/link/:secret',
     { config: { public: true } },
     async (request, reply) => {
-      // The secret is in this URL: tell the browser to send it nowhere.
-      reply.header('Referrer-Policy', 'no-referrer');
+      // The secret is in this URL; Referrer-Policy: same-origin (every page's) keeps it from other
+      // sites. no-referrer would make the browser send `Origin: null` with the form: cross-site.
       return sendPage(reply, linkPage(pageContext(request, assets), request.params.secret));
     },
   );

@@ -5,7 +5,12 @@ const include = ['src/**/*.test.ts', 'test/**/*.test.ts'];
 /** Suites about PostgreSQL itself (its driver, several nodes on one database): the postgres project only. */
 const postgresOnly = ['src/store/dialects/postgres.test.ts', 'test/multi-node.test.ts'];
 /** Suites that touch no store (the pure protocol layers, the layering check): once, in the sqlite project. */
-const storeFree = ['src/scim/**', 'src/saml/**', 'test/architecture.test.ts'];
+const storeFree = [
+  'src/scim/**',
+  'src/saml/**',
+  'test/architecture.test.ts',
+  'src/directory/password-hash.test.ts',
+];
 /** The browser suite (Chromium against a running rollcall): once, on SQLite, to keep CI fast. */
 const sqliteOnly = ['test/console/console-browser.test.ts'];
 const databaseUrl = process.env.ROLLCALL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -68,6 +68,8 @@ function setSessionCookie(
 export async function ssoPlugin(app: FastifyInstance, options: SsoPluginOptions): Promise<void> {
   const { signIn, sessions } = options;
 
+  // The SAML HTTP-POST binding is a form post; any other body is refused (415) rather than guessed at.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: ACS_BODY_LIMIT },

@@ -227,7 +227,11 @@ export class SamlConnectionService {
         input.nameAttributes === undefined
           ? (was?.nameAttributes ?? {})
           : cleanNames(input.nameAttributes ?? {}),
-      jit: await this.checkJit(tenant, { ...(was?.jit ?? DEFAULT_JIT), ...input.jit }),
+      // Checked when changed: a JIT directory deleted since must not block switching the connection off.
+      jit:
+        input.jit === undefined && was
+          ? was.jit
+          : await this.checkJit(tenant, { ...(was?.jit ?? DEFAULT_JIT), ...input.jit }),
     };
     // Normalises the certificates (PEM, duplicates dropped) and checks every value the core needs.
     const connection = connectionOf(settings);

@@ -185,6 +185,13 @@ export class SamlSignInService {
       return { kind: 'refused', error, reference, ...(test && { test }) };
     }
 
+    // The peek above only chose which refusal to show; a switched-off connection signs in nobody.
+    if (!record.enabled && !claimed?.testId) {
+      const error = disabled(tenant);
+      await this.logRefusal(tenant.id, reference, error, { signIn });
+      return { kind: 'refused', error, reference };
+    }
+
     if (claimed?.testId) {
       const test = await this.completeTest(tenant, context, claimed.testId, {
         result: await this.dryRun(tenant.id, signIn, settings),

@@ -1,13 +1,19 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { consolePlugin } from '../console/console-plugin.js';
+import { DEFAULT_LOG_RETENTION_DAYS } from '../directory/log-retention.js';
 import { Maintenance, serverJobs } from '../directory/maintenance.js';
 import { ProvisioningLog } from '../directory/provisioning-log.js';
 import { ProvisioningService } from '../directory/provisioning-service.js';
+import { certificateExpiryJob, metadataRefreshJob, ssoPurgeJob } from '../directory/saml-maintenance.js';
+import { SamlSignInService } from '../directory/saml-sign-in.js';
+import { SsoSessions } from '../directory/sso-sessions.js';
+import type { FetchIdpMetadataOptions } from '../saml/fetch-idp-metadata.js';
 import type { Store } from '../store/store.js';
 import { rewriteEntraUrl } from './entra-url.js';
 import { apiPlugin } from './routes/api/api-plugin.js';
 import { MAX_BODY_BYTES } from './routes/scim/discovery.js';
 import { scimPlugin } from './routes/scim/scim-plugin.js';
+import { ssoPlugin } from './routes/sso/sso-plugin.js';
 
 export interface AppOptions {
   readonly store: Store;
@@ -17,6 +23,8 @@ export interface AppOptions {
   readonly logger?: boolean | object;
   /** Days provisioning-log rows are kept (default 30); the server purges older ones hourly. */
   readonly logRetentionDays?: number;
+  /** How IdP metadata is fetched from its URL (timeout, size; tests allow plain http to a local IdP). */
+  readonly samlMetadataFetch?: FetchIdpMetadataOptions;
 }
 
 export interface App {
@@ -47,9 +55,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
   );
   const service = new ProvisioningService(options.store);
   const maintenance = new Maintenance(
-    serverJobs(options.store, { logRetentionDays: options.logRetentionDays }),
+    [
+      ...serverJobs(options.store, { logRetentionDays: options.logRetentionDays }),
+      metadataRefreshJob(options.store, options.samlMetadataFetch),
+      certificateExpiryJob(options.store),
+      ssoPurgeJob(options.store, options.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS),
+    ],
     server.log,
   );
+  const sessions = new SsoSessions(options.store);
   server.addHook('onReady', async () => maintenance.start());
   server.addHook('onClose', async () => maintenance.stop());
   const publicUrl = options.publicUrl?.replace(/\/+$/, '');
@@ -89,6 +103,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
     prefix: '/api/v1',
     store: options.store,
     logRetentionDays: options.logRetentionDays,
+    ...(options.samlMetadataFetch && { samlMetadataFetch: options.samlMetadataFetch }),
+  });
+  await server.register(ssoPlugin, {
+    prefix: '/sso/:tenant',
+    sessions,
+    signIn: new SamlSignInService(options.store, {
+      sessions,
+      ...(options.samlMetadataFetch && { fetchOptions: options.samlMetadataFetch }),
+    }),
   });
   await server.register(consolePlugin, { prefix: '/console', store: options.store });
 

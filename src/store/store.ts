@@ -10,7 +10,10 @@ import { EventRepository } from './kysely/event-repository.js';
 import { GroupRepository } from './kysely/group-repository.js';
 import { LifecycleRepository } from './kysely/lifecycle-repository.js';
 import { LogRepository } from './kysely/log-repository.js';
+import { SamlRepository } from './kysely/saml-repository.js';
+import { SsoSessionRepository } from './kysely/sso-session-repository.js';
 import { TenantRepository } from './kysely/tenant-repository.js';
+import { TenantUserRepository } from './kysely/tenant-user-repository.js';
 import { TokenRepository } from './kysely/token-repository.js';
 import { UserRepository } from './kysely/user-repository.js';
 import { migrateToLatest, type SchemaStatus, schemaStatus, verifySchema } from './migrations/migrate.js';
@@ -24,6 +27,9 @@ export interface Repositories {
   readonly apiKeys: ApiKeyRepository;
   readonly events: EventRepository;
   readonly lifecycle: LifecycleRepository;
+  readonly saml: SamlRepository;
+  readonly ssoSessions: SsoSessionRepository;
+  readonly tenantUsers: TenantUserRepository;
   readonly console: ConsoleRepository;
 }
 
@@ -67,6 +73,9 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName): Repositorie
     apiKeys: new ApiKeyRepository(db),
     events: new EventRepository(db),
     lifecycle: new LifecycleRepository(db),
+    saml: new SamlRepository(db),
+    ssoSessions: new SsoSessionRepository(db),
+    tenantUsers: new TenantUserRepository(db),
     console: new ConsoleRepository(db),
   };
 }

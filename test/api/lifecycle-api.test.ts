@@ -651,6 +651,9 @@ describe('maintenance', () => {
         'purge-deleted-users',
         'warn-expiring-tokens',
         'purge-console-sessions',
+        'refresh-saml-metadata',
+        'warn-expiring-saml-certificates',
+        'purge-sso-state',
       ]);
       const dir = await directory('maintained', { deletePolicy: 'soft', softDeleteDays: 10 });
       const user = (await dir.scim('POST', '/Users', { userName: 'old@maintained.test' })).body;

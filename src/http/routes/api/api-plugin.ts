@@ -5,6 +5,8 @@ import { AdminService } from '../../../directory/admin-service.js';
 import { authenticateApiKey } from '../../../directory/api-keys.js';
 import { LifecycleService } from '../../../directory/lifecycle-service.js';
 import { DEFAULT_LOG_RETENTION_DAYS } from '../../../directory/log-retention.js';
+import { SamlConnectionService } from '../../../directory/saml-connection-service.js';
+import type { FetchIdpMetadataOptions } from '../../../saml/fetch-idp-metadata.js';
 import type { Store } from '../../../store/store.js';
 import { ApiError, toApiError } from './api-errors.js';
 import { directoryRoutes } from './directories.js';
@@ -14,6 +16,7 @@ import { groupRoleRoutes } from './group-roles.js';
 import { groupRoutes } from './groups.js';
 import { logRoutes } from './logs.js';
 import { matchRoutes } from './matches.js';
+import { samlRoutes } from './saml.js';
 import {
   AccountMatchSchema,
   ApiErrorSchema,
@@ -34,6 +37,8 @@ export interface ApiPluginOptions {
   readonly store: Store;
   /** Days provisioning-log rows are kept (the default of POST /logs/purge); default 30. */
   readonly logRetentionDays?: number;
+  /** How IdP metadata is fetched from its URL (tests allow plain http to a local IdP). */
+  readonly samlMetadataFetch?: FetchIdpMetadataOptions;
 }
 
 declare module 'fastify' {
@@ -42,6 +47,8 @@ declare module 'fastify' {
     admin: AdminService;
     /** The lifecycle service, limited like `admin`. */
     lifecycle: LifecycleService;
+    /** Tenants' SAML connections, limited like `admin`. */
+    samlConnections: SamlConnectionService;
   }
   interface FastifyContextConfig {
     /** Served without an API key (the OpenAPI document). */
@@ -74,6 +81,7 @@ function parseJson(
 export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions): Promise<void> {
   const admin = new AdminService(options.store);
   const lifecycle = new LifecycleService(options.store);
+  const samlConnections = new SamlConnectionService(options.store, options.samlMetadataFetch);
   const retentionDays = options.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
 
   await app.register(swagger, {
@@ -106,6 +114,10 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
         },
         { name: 'events', description: "A tenant's events feed: every change, in order" },
         { name: 'logs', description: 'The provisioning log: one entry per SCIM request' },
+        {
+          name: 'saml',
+          description: "A tenant's SAML single sign-on: connection, Test Connection, sign-in log",
+        },
         { name: 'meta', description: 'This API itself' },
       ],
     },
@@ -133,11 +145,13 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
 
   app.decorateRequest('admin', null as never);
   app.decorateRequest('lifecycle', null as never);
+  app.decorateRequest('samlConnections', null as never);
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.public) return;
     const key = await authenticateApiKey(options.store, request.headers.authorization);
     request.admin = admin.limitedTo(key.tenantId);
     request.lifecycle = lifecycle.limitedTo(key.tenantId);
+    request.samlConnections = samlConnections.limitedTo(key.tenantId);
   });
 
   app.setErrorHandler((error, request, reply) => {
@@ -175,4 +189,5 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   await app.register(groupRoleRoutes);
   await app.register(domainRoutes);
   await app.register(eventRoutes);
+  await app.register(samlRoutes);
 }

@@ -13,6 +13,7 @@ import {
   LogEntryNotFoundError,
   SignInRefusedError,
 } from '../directory/console-errors.js';
+import { SamlError } from '../saml/errors.js';
 import { ScimError } from '../scim/errors.js';
 
 /**
@@ -31,6 +32,8 @@ export const CONSOLE_ERRORS = {
   ALREADY_EXISTS: 409,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  SSO_SETTINGS_INVALID: 400,
+  IDP_UNREACHABLE: 502,
   INTERNAL_ERROR: 500,
 } as const satisfies Record<string, number>;
 
@@ -67,6 +70,12 @@ export function toConsoleError(error: unknown, requestId: string): ConsoleError 
   if (error instanceof ConsoleError) return error;
   if (error instanceof SignInRefusedError) return new ConsoleError('SIGN_IN_REFUSED', error.detail);
   if (error instanceof ConsoleAccessDeniedError) return new ConsoleError('FORBIDDEN', error.detail);
+  // The admin setting SSO up is shown the reason, with the SAML code the docs explain.
+  if (error instanceof SamlError)
+    return new ConsoleError(
+      error.status === 502 ? 'IDP_UNREACHABLE' : 'SSO_SETTINGS_INVALID',
+      `${error.reason} (${error.code})`,
+    );
   if (error instanceof ScimError) {
     if (NOT_FOUND.some((type) => error instanceof type) || error.status === 404)
       // Not found says the same whether the thing is missing or another tenant's.

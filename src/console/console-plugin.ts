@@ -10,19 +10,25 @@ import {
   ConsoleSessions,
   csrfTokenMatches,
 } from '../directory/console-sessions.js';
+import { SsoSessions } from '../directory/sso-sessions.js';
+import type { FetchIdpMetadataOptions } from '../saml/fetch-idp-metadata.js';
 import type { Store } from '../store/store.js';
 import { ConsoleError, toConsoleError } from './console-errors.js';
-import { type ConsoleDeps, pageContext, sendPage } from './console-request.js';
+import { type ConsoleDeps, CSP, pageContext, sendPage } from './console-request.js';
 import { errorPage } from './pages/error-page.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { directoryRoutes } from './routes/directory-routes.js';
 import { logRoutes } from './routes/log-routes.js';
 import { resourceRoutes } from './routes/resource-routes.js';
 import { signInRoutes } from './routes/sign-in-routes.js';
+import { ssoRoutes } from './routes/sso-routes.js';
 import { tenantRoutes } from './routes/tenant-routes.js';
 
 export interface ConsolePluginOptions {
   readonly store: Store;
+  /** The server's SSO sessions (a tenant admin signs in through one). */
+  readonly ssoSessions?: SsoSessions;
+  readonly samlMetadataFetch?: FetchIdpMetadataOptions;
   /** Session timeouts (defaults: 30 minutes idle, 12 hours in all). */
   readonly sessionIdleMinutes?: number;
   readonly sessionAbsoluteHours?: number;
@@ -62,17 +68,6 @@ async function loadAssets(): Promise<Record<'css' | 'js', Asset>> {
   };
   return { css: await load('console.css', 'text/css'), js: await load('console.js', 'text/javascript') };
 }
-
-const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'self'",
-].join('; ');
 
 /** The request's own origin, as the browser sends it in `Origin`. */
 function ownOrigins(request: FastifyRequest): string[] {
@@ -114,6 +109,8 @@ export async function consolePlugin(app: FastifyInstance, options: ConsolePlugin
       ...(options.sessionAbsoluteHours !== undefined && { absoluteHours: options.sessionAbsoluteHours }),
     }),
     operators: new ConsoleOperators(options.store),
+    ssoSessions: options.ssoSessions ?? new SsoSessions(options.store),
+    samlFetch: options.samlMetadataFetch ?? {},
   };
   const assets = await loadAssets();
   const paths = { css: assets.css.path, js: assets.js.path };
@@ -154,7 +151,7 @@ export async function consolePlugin(app: FastifyInstance, options: ConsolePlugin
     if (!request.url.startsWith('/console/assets/')) {
       // Pages show secrets once (a new token) and tenant data: never keep them in a cache.
       reply.header('Cache-Control', 'no-store');
-      reply.header('Content-Security-Policy', CSP);
+      if (!reply.hasHeader('content-security-policy')) reply.header('Content-Security-Policy', CSP);
     }
     return payload;
   });
@@ -206,4 +203,5 @@ export async function consolePlugin(app: FastifyInstance, options: ConsolePlugin
   await app.register(resourceRoutes, routeOptions);
   await app.register(logRoutes, routeOptions);
   await app.register(auditRoutes, routeOptions);
+  await app.register(ssoRoutes, routeOptions);
 }

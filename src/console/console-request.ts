@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleOperators } from '../directory/console-operators.js';
 import { type ConsoleIdentity, type ConsoleSessions, csrfTokenFor } from '../directory/console-sessions.js';
+import type { SsoSessions } from '../directory/sso-sessions.js';
+import type { FetchIdpMetadataOptions } from '../saml/fetch-idp-metadata.js';
 import type { Store } from '../store/store.js';
 import { ConsoleError } from './console-errors.js';
 import type { Html } from './html.js';
@@ -11,7 +13,30 @@ export interface ConsoleDeps {
   readonly store: Store;
   readonly sessions: ConsoleSessions;
   readonly operators: ConsoleOperators;
+  /** The SSO sessions a tenant admin's sign-in comes from. */
+  readonly ssoSessions: SsoSessions;
+  /** How IdP metadata is fetched from its URL. */
+  readonly samlFetch: FetchIdpMetadataOptions;
 }
+
+const POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+];
+
+/** Every page's Content-Security-Policy: only the console's own script and stylesheet, forms only to itself. */
+export const CSP = [...POLICY, "form-action 'self'"].join('; ');
+
+/**
+ * The policy of pages whose forms lead on to the tenant's identity provider (SSO sign-in, Test
+ * Connection): browsers apply form-action to the redirects after a form too, and the IdP is elsewhere.
+ */
+export const CSP_TO_IDP = POLICY.join('; ');
 
 /** What each route plugin of the console is given. */
 export interface ConsoleRouteOptions {

@@ -59,6 +59,7 @@ function navigation(context: PageContext, place: PagePlace): Html | null {
         ? html`<p class="nav-heading">${tenant.name}</p>
     <ul>
       ${navLink(tenantPath(tenant.slug), 'Overview', place.section === 'overview')}
+      ${navLink(`${tenantPath(tenant.slug)}/sso`, 'SSO (SAML)', place.section === 'sso')}
       ${navLink(`${tenantPath(tenant.slug)}/audit`, 'Audit log', place.section === 'audit')}
     </ul>`
         : null

@@ -1,3 +1,5 @@
+import type { FetchIdpMetadataOptions } from '../saml/fetch-idp-metadata.js';
+import { InvalidValueError } from '../scim/errors.js';
 import type { GroupRoleRule } from '../store/kysely/lifecycle-repository.js';
 import type { DirectoryRecord, TenantRecord, TokenRecord } from '../store/ports.js';
 import type { Store } from '../store/store.js';
@@ -8,6 +10,8 @@ import { ConsoleAccessDeniedError } from './console-errors.js';
 import type { ConsoleIdentity } from './console-sessions.js';
 import type { RoleDefinition } from './directory-settings.js';
 import { type LifecycleChanges, LifecycleService } from './lifecycle-service.js';
+import { SamlConnectionService, type SamlConnectionView } from './saml-connection-service.js';
+import type { SamlTestView } from './saml-tests.js';
 
 /** The role settings the console's form sends; all of them, as shown. */
 export interface RoleSettingsInput {
@@ -21,6 +25,24 @@ export interface RoleSettingsInput {
 interface Services {
   readonly admin: AdminService;
   readonly lifecycle: LifecycleService;
+  readonly saml: SamlConnectionService;
+}
+
+/** What the SSO page's settings form sends: every field as shown (the IdP only when given anew). */
+export interface SsoSettingsInput {
+  readonly metadataUrl?: string;
+  readonly metadataXml?: string;
+  readonly wantAssertionsSigned: boolean;
+  readonly wantResponseSigned: boolean;
+  readonly allowIdpInitiated: boolean;
+  /** null: the default (`email`, then the standard claims, then the NameID). */
+  readonly emailAttribute: string | null;
+  readonly nameAttributes: { givenName?: string; familyName?: string; displayName?: string };
+  readonly jit: {
+    readonly enabled: boolean;
+    readonly directoryId: string | null;
+    readonly defaultRole: string | null;
+  };
 }
 
 export function actorOf(identity: ConsoleIdentity): AuditActor {
@@ -40,8 +62,18 @@ export class ConsoleChanges {
   constructor(
     private readonly store: Store,
     private readonly identity: ConsoleIdentity,
+    /** How IdP metadata is fetched from a URL (tests allow plain http to a local IdP). */
+    private readonly samlFetch: FetchIdpMetadataOptions = {},
   ) {
     this.limit = identity.kind === 'tenant_admin' ? identity.tenantId : null;
+  }
+
+  private services(store: Store): Services {
+    return {
+      admin: new AdminService(store).limitedTo(this.limit),
+      lifecycle: new LifecycleService(store).limitedTo(this.limit),
+      saml: new SamlConnectionService(store, this.samlFetch).limitedTo(this.limit),
+    };
   }
 
   private async change<T>(
@@ -49,13 +81,105 @@ export class ConsoleChanges {
     describe: (result: T) => AuditChange,
   ): Promise<T> {
     return this.store.unitOfWork(async (store) => {
-      const result = await work({
-        admin: new AdminService(store).limitedTo(this.limit),
-        lifecycle: new LifecycleService(store).limitedTo(this.limit),
-      });
+      const result = await work(this.services(store));
       await store.repositories.console.appendAudit(auditEntry(actorOf(this.identity), describe(result)));
       return result;
     });
+  }
+
+  /**
+   * A change that waits on the network (fetching IdP metadata from its URL): made outside a
+   * transaction, so no write lock is held while the IdP answers, and audited right after it.
+   */
+  private async changeThenAudit<T>(
+    work: (services: Services) => Promise<T>,
+    describe: (result: T) => AuditChange,
+  ): Promise<T> {
+    const result = await work(this.services(this.store));
+    await this.store.repositories.console.appendAudit(auditEntry(actorOf(this.identity), describe(result)));
+    return result;
+  }
+
+  // ---- single sign-on (SAML) ----
+
+  /** Saves the SSO settings; the switch stays as it is (it has a form of its own). */
+  async saveSso(slug: string, input: SsoSettingsInput, publicUrl: string): Promise<SamlConnectionView> {
+    const tenant = await new AdminService(this.store).limitedTo(this.limit).tenant(slug);
+    const body = {
+      ...(input.metadataUrl && { metadataUrl: input.metadataUrl }),
+      ...(input.metadataXml && { metadataXml: input.metadataXml }),
+      wantAssertionsSigned: input.wantAssertionsSigned,
+      wantResponseSigned: input.wantResponseSigned,
+      allowIdpInitiated: input.allowIdpInitiated,
+      emailAttribute: input.emailAttribute,
+      nameAttributes: input.nameAttributes,
+      jit: input.jit,
+    };
+    const describe = (view: SamlConnectionView): AuditChange => ({
+      tenantId: tenant.id,
+      action: 'sso.save',
+      targetType: 'saml_connection',
+      targetId: tenant.id,
+      targetName: view.idp?.entityId ?? null,
+      detail: {
+        metadata: input.metadataUrl ? 'url' : input.metadataXml ? 'xml' : 'unchanged',
+        ...(input.metadataUrl && { metadataUrl: input.metadataUrl }),
+        wantAssertionsSigned: input.wantAssertionsSigned,
+        wantResponseSigned: input.wantResponseSigned,
+        allowIdpInitiated: input.allowIdpInitiated,
+        emailAttribute: input.emailAttribute,
+        jit: input.jit,
+      },
+    });
+    const work = ({ saml }: Services) => saml.put(slug, body, publicUrl);
+    return input.metadataUrl ? this.changeThenAudit(work, describe) : this.change(work, describe);
+  }
+
+  /**
+   * Switches SSO on or off. On only after a Test Connection that passed since the settings last
+   * changed: a connection that was never seen to work would lock the tenant's people out.
+   */
+  async setSsoEnabled(slug: string, enabled: boolean, publicUrl: string): Promise<SamlConnectionView> {
+    let tenantId = '';
+    return this.change(
+      async ({ admin, saml }) => {
+        tenantId = (await admin.tenant(slug)).id;
+        const current = await saml.get(slug, publicUrl);
+        if (!current.configured)
+          throw new InvalidValueError('Set the identity provider up and save before switching SSO on');
+        if (enabled && !current.enabled) {
+          const test = current.lastTest;
+          const passed =
+            test?.status === 'succeeded' &&
+            current.updated !== null &&
+            (await saml.test(slug, test.id, publicUrl)).created >= current.updated;
+          if (!passed)
+            throw new InvalidValueError(
+              'Run Test Connection, and have it succeed, before switching SSO on (a test made before the last change of the settings does not count)',
+            );
+        }
+        return saml.put(slug, { enabled }, publicUrl);
+      },
+      (view) => ({
+        tenantId,
+        action: enabled ? 'sso.enable' : 'sso.disable',
+        targetType: 'saml_connection',
+        targetId: tenantId,
+        targetName: view.idp?.entityId ?? null,
+      }),
+    );
+  }
+
+  /** Starts a Test Connection: the admin then opens its URL and signs in at the IdP. */
+  async startSsoTest(slug: string, publicUrl: string): Promise<SamlTestView> {
+    let tenantId = '';
+    return this.change(
+      async ({ admin, saml }) => {
+        tenantId = (await admin.tenant(slug)).id;
+        return saml.startTest(slug, publicUrl);
+      },
+      (test) => ({ tenantId, action: 'sso.test', targetType: 'saml_test', targetId: test.id }),
+    );
   }
 
   /** The directory if it is one of the tenant's (else "not found"). */

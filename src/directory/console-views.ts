@@ -1,5 +1,6 @@
 import type { JsonObject } from '../scim/json/json-value.js';
 import type { GroupRoleRule } from '../store/kysely/lifecycle-repository.js';
+import type { SsoLogEntry } from '../store/kysely/saml-repository.js';
 import type {
   AccountSource,
   DirectoryRecord,
@@ -22,6 +23,8 @@ import { type DirectorySettings, parseSettings } from './directory-settings.js';
 import { type EffectiveRoles, LifecycleService } from './lifecycle-service.js';
 import type { LogFilters } from './log-search.js';
 import { rolesOf } from './role-policy.js';
+import { SamlConnectionService, type SamlConnectionView } from './saml-connection-service.js';
+import type { SamlTestView } from './saml-tests.js';
 
 /** A directory with its settings parsed. */
 export interface DirectoryView {
@@ -38,6 +41,24 @@ export interface TenantOverview {
   })[];
   /** The latest failed SCIM requests across the tenant's directories, newest first. */
   readonly recentErrors: readonly (LogEntry & { readonly directoryName: string })[];
+  /** The tenant's SAML connection, as far as the overview shows it. */
+  readonly sso: {
+    readonly configured: boolean;
+    readonly enabled: boolean;
+    readonly idpEntityId: string | null;
+    readonly lastTest: SamlConnectionView['lastTest'];
+  };
+}
+
+/** The SSO page: the connection, its last Test Connection with what the IdP sent, recent sign-ins. */
+export interface SsoDetail {
+  readonly tenant: TenantRecord;
+  readonly connection: SamlConnectionView;
+  readonly lastTest: SamlTestView | null;
+  /** Whether the last test passed after the last change of the settings: the switch may be turned on. */
+  readonly testedSinceChange: boolean;
+  readonly signIns: readonly (SsoLogEntry & { seq: number })[];
+  readonly directories: readonly DirectoryView[];
 }
 
 export interface DirectoryDetail extends DirectoryView {
@@ -62,6 +83,8 @@ export interface UserRow {
   readonly groups: readonly GroupRef[];
   /** Assigned roles, then roles from groups. */
   readonly roles: readonly string[];
+  /** The last SSO sign-in the sign-in log still holds. */
+  readonly lastSignIn: string | null;
 }
 
 export interface UserDetail {
@@ -71,6 +94,7 @@ export interface UserDetail {
   /** The provisioning log's entries about this user, newest first. */
   readonly history: readonly LogEntry[];
   readonly moreHistory: boolean;
+  readonly lastSignIn: string | null;
 }
 
 /** Rows per page the console asks for, at most. */
@@ -93,6 +117,7 @@ function literal(text: string): string {
 export class ConsoleViews {
   private readonly admin: AdminService;
   private readonly lifecycle: LifecycleService;
+  private readonly saml: SamlConnectionService;
 
   constructor(
     private readonly store: Store,
@@ -101,6 +126,7 @@ export class ConsoleViews {
     const limit = identity.kind === 'tenant_admin' ? identity.tenantId : null;
     this.admin = new AdminService(store).limitedTo(limit);
     this.lifecycle = new LifecycleService(store).limitedTo(limit);
+    this.saml = new SamlConnectionService(store).limitedTo(limit);
   }
 
   private requireOperator(what: string): void {
@@ -140,7 +166,7 @@ export class ConsoleViews {
     return this.store.repositories.tenants.tenantById(id);
   }
 
-  async overview(slug: string, errors = 5): Promise<TenantOverview> {
+  async overview(slug: string, publicUrl: string, errors = 5): Promise<TenantOverview> {
     const { tenant, directories } = await this.admin.directoriesOf(slug);
     const views = [];
     const recent: (LogEntry & { directoryName: string })[] = [];
@@ -163,7 +189,36 @@ export class ConsoleViews {
       recent.push(...failures.entries.map((e) => ({ ...e, directoryName: directory.name })));
     }
     recent.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
-    return { tenant, directories: views, recentErrors: recent.slice(0, errors) };
+    const connection = await this.saml.get(slug, publicUrl);
+    return {
+      tenant,
+      directories: views,
+      recentErrors: recent.slice(0, errors),
+      sso: {
+        configured: connection.configured,
+        enabled: connection.enabled,
+        idpEntityId: connection.idp?.entityId ?? null,
+        lastTest: connection.lastTest,
+      },
+    };
+  }
+
+  async sso(slug: string, publicUrl: string): Promise<SsoDetail> {
+    const tenant = await this.admin.tenant(slug);
+    const connection = await this.saml.get(slug, publicUrl);
+    const lastTest = connection.lastTest
+      ? await this.saml.test(slug, connection.lastTest.id, publicUrl)
+      : null;
+    const testedSinceChange =
+      connection.configured &&
+      lastTest?.status === 'succeeded' &&
+      connection.updated !== null &&
+      lastTest.created >= connection.updated;
+    const [signIns, { directories }] = await Promise.all([
+      this.saml.log(slug, { limit: 10 }),
+      this.directories(slug),
+    ]);
+    return { tenant, connection, lastTest, testedSinceChange, signIns, directories };
   }
 
   async directories(slug: string): Promise<{ tenant: TenantRecord; directories: DirectoryView[] }> {
@@ -217,9 +272,10 @@ export class ConsoleViews {
     });
     const scope = scopeOf(directory);
     const ids = page.resources.map((u) => u.id);
-    const [groups, fromGroups] = await Promise.all([
+    const [groups, fromGroups, signIns] = await Promise.all([
       this.store.repositories.users.groupsOf(scope, ids),
       this.store.repositories.lifecycle.rolesFromGroups(scope, ids),
+      this.store.repositories.console.lastSignIns(directory.tenantId, ids),
     ]);
     const rows = page.resources.map((user) => {
       const all = [...new Set([...rolesOf(user.data), ...(fromGroups.get(user.id) ?? [])])];
@@ -227,6 +283,7 @@ export class ConsoleViews {
         user,
         groups: groups.get(user.id) ?? [],
         roles: settings.multiRole ? all : all.slice(0, 1),
+        lastSignIn: signIns.get(user.id) ?? null,
       };
     });
     return {
@@ -245,7 +302,15 @@ export class ConsoleViews {
       resourceId: userId,
       limit: 50,
     });
-    return { user, resource, roles, history: history.entries, moreHistory: history.nextSeq !== undefined };
+    const signIns = await this.store.repositories.console.lastSignIns(directory.tenantId, [userId]);
+    return {
+      user,
+      resource,
+      roles,
+      history: history.entries,
+      moreHistory: history.nextSeq !== undefined,
+      lastSignIn: signIns.get(userId) ?? null,
+    };
   }
 
   /** A page of groups with how many members each has (counted, never loaded). */

@@ -113,7 +113,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
       ...(options.samlMetadataFetch && { fetchOptions: options.samlMetadataFetch }),
     }),
   });
-  await server.register(consolePlugin, { prefix: '/console', store: options.store });
+  await server.register(consolePlugin, {
+    prefix: '/console',
+    store: options.store,
+    ssoSessions: sessions,
+    ...(options.samlMetadataFetch && { samlMetadataFetch: options.samlMetadataFetch }),
+  });
 
   return {
     server,

@@ -279,8 +279,10 @@ describe('tenant isolation', () => {
     });
     const views = new ConsoleViews(server.store, identity);
     const changes = new ConsoleChanges(server.store, identity);
-    expect((await views.overview('globex')).directories.map((d) => d.directory.id)).toEqual([globex.id]);
-    await expect(views.overview('acme')).rejects.toMatchObject({ status: 404 });
+    expect((await views.overview('globex', server.url)).directories.map((d) => d.directory.id)).toEqual([
+      globex.id,
+    ]);
+    await expect(views.overview('acme', server.url)).rejects.toMatchObject({ status: 404 });
     await expect(views.directory('acme', acme.id)).rejects.toMatchObject({ status: 404 });
     // Acme's directory id under Globex's slug is not found either.
     await expect(views.users('globex', acme.id, {})).rejects.toMatchObject({ status: 404 });

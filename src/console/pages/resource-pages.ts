@@ -70,13 +70,13 @@ ${
   <thead><tr><th scope="col">User</th><th scope="col">Status</th><th scope="col">Roles</th><th scope="col">Groups</th><th scope="col">Source</th><th scope="col">Last sign-in</th></tr></thead>
   <tbody>
   ${data.rows.map(
-    ({ user, roles, groups }) => html`<tr>
+    ({ user, roles, groups, lastSignIn }) => html`<tr>
     <td><a href="${base}/users/${user.id}">${user.userName}</a>${displayName(user) ? html`<br><span class="muted">${displayName(user)}</span>` : null}</td>
     <td>${statusBadge(user)}</td>
     <td>${roles.length ? roles.map((r) => html`<span class="badge role">${r}</span> `) : html`<span class="muted">none</span>`}</td>
     <td>${groups.slice(0, 3).map((g, i) => html`${i ? ', ' : ''}${g.display}`)}${groups.length > 3 ? html` <span class="muted">+${groups.length - 3}</span>` : null}</td>
     <td>${sourceBadge(user.source)}</td>
-    <td>${time(null, 'never')}</td>
+    <td>${time(lastSignIn, 'never')}</td>
   </tr>`,
   )}
   </tbody>
@@ -121,7 +121,7 @@ export function userPage(context: PageContext, place: Place, data: UserDetail) {
   <dt>Groups</dt><dd>${groups.length ? groups.map((g, i) => html`${i ? ', ' : ''}<a href="${base}/groups/${g.value}">${g.display ?? g.value}</a>`) : html`<span class="muted">none</span>`}</dd>
   <dt>Created</dt><dd>${time(user.created)}</dd>
   <dt>Last changed</dt><dd>${time(user.lastModified)}</dd>
-  <dt>Last sign-in</dt><dd>${time(null, 'never')}</dd>
+  <dt>Last sign-in</dt><dd>${time(data.lastSignIn, 'never')}</dd>
 </dl>
 <section aria-labelledby="history-heading">
   <h2 id="history-heading">History</h2>

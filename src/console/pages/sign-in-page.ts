@@ -3,6 +3,8 @@ import { type PageContext, page } from '../layout.js';
 
 export interface SignInForm {
   readonly email?: string;
+  /** The organisation typed for SSO. */
+  readonly tenant?: string;
   readonly next?: string;
   readonly error?: string | null;
   readonly notice?: string | null;
@@ -28,8 +30,19 @@ export function signInPage(context: PageContext, form: SignInForm) {
     </div>
     <button type="submit" class="primary">Sign in</button>
   </form>
-  <p class="hint">Operators are created with <code>rollcall console user create &lt;email&gt;</code>;
+  <p class="hint">Operators (the vendor's staff) are created with <code>rollcall console user create &lt;email&gt;</code>;
   <code>rollcall console link --email &lt;email&gt;</code> prints a one-time sign-in link.</p>
+</section>
+<section class="card" aria-labelledby="sso-heading">
+  <h2 id="sso-heading">Sign in with your company's SSO</h2>
+  <form method="get" action="/console/sso/start" class="stack">
+    <div class="field">
+      <label for="tenant">Organisation</label>
+      <input id="tenant" name="tenant" required autocomplete="organization" value="${form.tenant ?? ''}" aria-describedby="tenant-hint">
+      <p class="hint" id="tenant-hint">Your organisation's name in rollcall, e.g. <code>acme</code>. For administrators whose role opens the console.</p>
+    </div>
+    <button type="submit">Continue with SSO</button>
+  </form>
 </section>
 </div>`,
   );

@@ -79,6 +79,19 @@ export function overviewPage(
       error: extra.error ?? null,
     },
     html`<h1>${tenant.name} <span class="muted small">(${tenant.slug})</span></h1>
+<section class="card" aria-labelledby="sso-status-heading">
+  <h2 id="sso-status-heading">Single sign-on</h2>
+  <p>${
+    data.sso.configured
+      ? html`SAML 2.0 ${data.sso.enabled ? html`<span class="badge on">On</span>` : html`<span class="badge off">Off</span>`}
+    with <code class="wrap">${data.sso.idpEntityId ?? ''}</code>${
+      data.sso.lastTest
+        ? html`; last Test Connection <span class="badge ${data.sso.lastTest.status === 'succeeded' ? 'on' : data.sso.lastTest.status === 'failed' ? 'error' : 'plain'}">${data.sso.lastTest.status}</span>`
+        : html`; <span class="muted">never tested</span>`
+    }`
+      : html`<span class="badge plain">Not set up</span>`
+  } <a href="${tenantPath(tenant.slug)}/sso">SSO settings →</a></p>
+</section>
 <section aria-labelledby="directories-heading">
   <h2 id="directories-heading">SCIM directories</h2>
   ${

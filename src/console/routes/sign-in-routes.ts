@@ -1,7 +1,14 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { SignInRefusedError } from '../../directory/console-errors.js';
 import { CONSOLE_COOKIE, type OpenedSession } from '../../directory/console-sessions.js';
-import { type ConsoleRouteOptions, isHttps, pageContext, safeNext, sendPage } from '../console-request.js';
+import {
+  type ConsoleRouteOptions,
+  CSP_TO_IDP,
+  isHttps,
+  pageContext,
+  safeNext,
+  sendPage,
+} from '../console-request.js';
 import { linkPage, signInPage } from '../pages/sign-in-page.js';
 
 type Form = Record<string, string | undefined>;
@@ -30,6 +37,7 @@ function clearSessionCookie(request: FastifyRequest, reply: FastifyReply): void 
 export const signInRoutes: FastifyPluginAsync<ConsoleRouteOptions> = async (app, { deps, assets }) => {
   app.get<{ Querystring: Form }>('/sign-in', { config: { public: true } }, async (request, reply) => {
     if (request.consoleState.identity) return reply.redirect(safeNext(request.query.next), 303);
+    reply.header('Content-Security-Policy', CSP_TO_IDP);
     return sendPage(
       reply,
       signInPage(pageContext(request, assets), {
@@ -50,6 +58,7 @@ export const signInRoutes: FastifyPluginAsync<ConsoleRouteOptions> = async (app,
       return reply.redirect(next, 303);
     } catch (error) {
       if (!(error instanceof SignInRefusedError)) throw error;
+      reply.header('Content-Security-Policy', CSP_TO_IDP);
       return sendPage(
         reply,
         signInPage(pageContext(request, assets), { email, next, error: error.detail }),

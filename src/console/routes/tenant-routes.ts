@@ -19,7 +19,9 @@ export const NOTICES: Record<string, string> = {
   'group-roles-saved': 'Group → role rules saved.',
   'lifecycle-saved': 'Lifecycle policy saved.',
   released: 'Deprovisioning released: deactivations and deletions go through again.',
-  'sso-saved': 'SSO settings saved.',
+  'sso-saved': 'SSO settings saved. Run Test Connection to see them work.',
+  'sso-on': 'SAML 2.0 is on: people sign in through their identity provider.',
+  'sso-off': 'SAML 2.0 is off: nobody signs in through it until it is switched on again.',
 };
 
 export function noticeOf(query: unknown): string | null {
@@ -77,7 +79,7 @@ export const tenantRoutes: FastifyPluginAsync<ConsoleRouteOptions> = async (app,
   });
 
   app.get<Slug>('/t/:slug', async (request, reply) => {
-    const overview = await views(request).overview(request.params.slug);
+    const overview = await views(request).overview(request.params.slug, request.publicUrl);
     return sendPage(
       reply,
       overviewPage(pageContext(request, assets), overview, { notice: noticeOf(request.query) }),
@@ -111,7 +113,7 @@ export const tenantRoutes: FastifyPluginAsync<ConsoleRouteOptions> = async (app,
       )
         throw error;
       const shown = toConsoleError(error, request.id);
-      const overview = await views(request).overview(slug);
+      const overview = await views(request).overview(slug, request.publicUrl);
       return sendPage(
         reply,
         overviewPage(pageContext(request, assets), overview, { error: shown.message, form: { name } }),

@@ -264,6 +264,27 @@ export class ConsoleRepository {
     return Number(result.numDeletedRows);
   }
 
+  // ---- last sign-ins (from the SSO sign-in log) ----
+
+  /**
+   * When each of these users last signed in through SSO, as far as the sign-in log still tells
+   * (its retention): one lookup per user on the log's user index.
+   */
+  async lastSignIns(tenantId: string, userIds: readonly string[]): Promise<Map<string, string>> {
+    const result = new Map<string, string>();
+    if (userIds.length === 0) return result;
+    const rows = await this.db
+      .selectFrom('sso_log')
+      .select(['user_id', (eb) => eb.fn.max('at').as('at')])
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', 'in', userIds)
+      .where('outcome', '=', 'signed_in')
+      .groupBy('user_id')
+      .execute();
+    for (const row of rows) if (row.user_id && row.at) result.set(row.user_id, String(row.at));
+    return result;
+  }
+
   // ---- audit log ----
 
   async appendAudit(entry: AuditRecord): Promise<void> {

@@ -7,7 +7,7 @@ import { writePlannerStatistics } from './0004-performance.js';
  * sessions, the audit log of console changes; what the console's pages filter on (users by
  * source, a user's provisioning history), and the request and response of each provisioning-log
  * entry for its detail view. Secrets are stored only as hashes: passwords as scrypt, links and
- * session ids as SHA-256.
+ * session ids as SHA-256. It follows 0006-sso, whose sign-in log gives each user's last sign-in.
  */
 export function consoleSchema(dialect: DialectName) {
   return {
@@ -120,6 +120,13 @@ export function consoleSchema(dialect: DialectName) {
       await db.schema.alterTable('provisioning_log').addColumn('query', 'text').execute();
       await db.schema.alterTable('provisioning_log').addColumn('request_body', 'text').execute();
       await db.schema.alterTable('provisioning_log').addColumn('response_body', 'text').execute();
+
+      // The users pages show each user's last SSO sign-in, from the sign-in log (0006-sso).
+      await db.schema
+        .createIndex('sso_log_user')
+        .on('sso_log')
+        .columns(['tenant_id', 'user_id', 'outcome', 'at'])
+        .execute();
 
       if (dialect === 'sqlite') await writePlannerStatistics(db);
     },

@@ -1,10 +1,13 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceProviderFor } from '../../src/saml/connection.js';
+import { TestIdp } from '../../src/saml/testing/test-idp.js';
 import { send } from '../support/rollcall-server.js';
 import { createTestLocation, type TestLocation } from '../support/test-store.js';
 
@@ -36,6 +39,48 @@ let server: ChildProcess;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+let idp: TestIdp;
+let idpServer: Server;
+/** Who the IdP signs in next, as Entra would after its own sign-in page. */
+let idpUser = 'ada@acme.test';
+
+/** HTML of the IdP's page: who is signing in, and a button that posts the response to the ACS. */
+function idpPage(acsUrl: string, samlResponse: string, relayState: string | undefined): string {
+  const attribute = (value: string) => value.replaceAll('&', '&amp;').replaceAll('"', '&quot;');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Test IdP</title></head><body>
+<h1>Test IdP</h1><p>Signing in as ${idpUser}</p>
+<form method="post" action="${attribute(acsUrl)}">
+<input type="hidden" name="SAMLResponse" value="${attribute(samlResponse)}">
+${relayState === undefined ? '' : `<input type="hidden" name="RelayState" value="${attribute(relayState)}">`}
+<button type="submit">Continue</button></form></body></html>`;
+}
+
+/**
+ * A SAML IdP on a loopback port: samlify reads rollcall's AuthnRequest (HTTP-Redirect) and answers
+ * with a signed response, which the browser posts to the ACS (HTTP-POST), as with Entra.
+ */
+async function startIdp(): Promise<void> {
+  const idpPort = await freePort();
+  idp = await TestIdp.create({ ssoUrl: `http://127.0.0.1:${idpPort}/saml2` });
+  idpServer = createHttpServer((request, response) => {
+    void (async () => {
+      const url = new URL(request.url ?? '/', `http://127.0.0.1:${idpPort}`);
+      const spMetadata = await (await fetch(`${base}/sso/acme/saml/metadata`)).text();
+      const authn = await idp.receive(url.toString(), spMetadata);
+      const samlResponse = await idp.respond(serviceProviderFor(base, 'acme'), {
+        nameId: idpUser,
+        attributes: { email: idpUser, displayname: idpUser.split('@')[0]! },
+        inResponseTo: authn.id,
+      });
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      response.end(idpPage(authn.acsUrl, samlResponse, authn.relayState));
+    })().catch((error: unknown) => {
+      response.writeHead(500, { 'content-type': 'text/plain' });
+      response.end(String(error));
+    });
+  });
+  await new Promise<void>((resolve) => idpServer.listen(idpPort, '127.0.0.1', resolve));
+}
 
 function rollcall(args: string[], input?: string): Promise<{ stdout: string }> {
   const child = run(process.execPath, [BIN, ...args, ...location.cliArgs, '--port', String(port)]);
@@ -109,6 +154,7 @@ beforeAll(async () => {
     });
     server.once('exit', (code) => reject(new Error(`rollcall start exited with ${code}`)));
   });
+  await startIdp();
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
   context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
@@ -118,6 +164,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  await new Promise((resolve) => (idpServer ? idpServer.close(resolve) : resolve(undefined)));
   if (server) {
     const exited = new Promise((resolve) => server.once('exit', resolve));
     server.kill('SIGTERM');
@@ -323,6 +370,78 @@ describe('the admin console in a browser', () => {
     await other.getByRole('button', { name: 'Sign in' }).click();
     expect(await other.getByRole('heading', { level: 1 }).textContent()).toBe('Sign-in refused');
     await fresh.close();
+  });
+
+  it('sets SAML SSO up, runs Test Connection, and only then switches it on', async () => {
+    await page.goto(`${base}/console/t/acme/sso`);
+    expect(await page.getByLabel('Reply URL (Assertion Consumer Service URL)').inputValue()).toBe(
+      `${base}/sso/acme/saml/acs`,
+    );
+    await page.getByLabel('Or the metadata XML').fill(idp.metadata());
+    expect(await page.getByLabel('Request signed Assertions from the IdP?').isChecked()).toBe(false);
+    expect(await page.getByLabel('Request signed Authentication Response from the IdP?').isChecked()).toBe(false);
+    await page.getByLabel('Email attribute').fill('email');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.waitForURL(/notice=sso-saved/);
+    expect(await page.getByRole('switch', { name: 'SAML 2.0' }).isDisabled()).toBe(true);
+
+    idpUser = 'ada@acme.test';
+    await page.getByRole('button', { name: 'Test Connection' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Test Connection succeeded');
+    await shot('14-test-connection-answer');
+
+    await page.goto(`${base}/console/t/acme/sso`);
+    expect(await page.getByRole('heading', { name: 'What the identity provider sent' }).count()).toBe(1);
+    expect(await page.locator('main').textContent()).toContain('signs in as ada@acme.test');
+    const toggle = page.getByRole('switch', { name: 'SAML 2.0' });
+    expect(await toggle.isDisabled()).toBe(false);
+    await toggle.click();
+    await page.waitForURL(/notice=sso-on/);
+    expect(await page.getByRole('switch', { name: 'SAML 2.0' }).getAttribute('aria-checked')).toBe('true');
+    await shot('13-sso');
+  });
+
+  it("lets a tenant admin sign in through the tenant's SAML SSO and see only their tenant", async () => {
+    await rollcall(['tenant', 'create', 'globex', '--name', 'Globex']);
+    const admin = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    admin.setDefaultTimeout(10_000);
+    const own = await admin.newPage();
+    await own.goto(`${base}/console`);
+    await own.getByLabel('Organisation').fill('acme');
+    idpUser = 'ada@acme.test';
+    await own.getByRole('button', { name: 'Continue with SSO' }).click();
+    expect(await own.locator('p').first().textContent()).toBe('Signing in as ada@acme.test');
+    await own.getByRole('button', { name: 'Continue' }).click();
+    await own.waitForURL(`${base}/console/t/acme`);
+    expect(await own.getByRole('heading', { level: 1 }).textContent()).toContain('Acme Corp');
+    expect(await own.getByRole('banner').textContent()).toContain('Admin of acme');
+    expect(await own.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Tenants' }).count()).toBe(0);
+    await shot('15-tenant-admin', own);
+
+    const globex = await own.goto(`${base}/console/t/globex`);
+    expect(globex?.status()).toBe(404);
+    expect(await own.locator('main').textContent()).not.toContain('Globex');
+    const tenants = await own.goto(`${base}/console/tenants`);
+    expect(tenants?.status()).toBe(403);
+    await own.goto(`${base}/console/t/acme/directories/${state.directoryId}/users`);
+    const row = own.getByRole('row', { name: /ada@acme\.test/ });
+    expect(await row.locator('time').count()).toBe(1);
+    await admin.close();
+
+    // A member of the tenant, without a console role, signs in at the IdP but gets no console.
+    const member = await browser.newContext();
+    member.setDefaultTimeout(10_000);
+    const other = await member.newPage();
+    await other.goto(`${base}/console/sign-in`);
+    await other.getByLabel('Organisation').fill('acme');
+    idpUser = 'bob@acme.test';
+    await other.getByRole('button', { name: 'Continue with SSO' }).click();
+    await other.getByRole('button', { name: 'Continue' }).click();
+    await other.waitForURL(`${base}/console/sso/callback`);
+    expect(await other.getByRole('heading', { level: 1 }).textContent()).toBe('Not allowed');
+    expect((await member.cookies()).some((c) => c.name === 'rollcall_console')).toBe(false);
+    await member.close();
   });
 
   it('signs out', async () => {

@@ -379,7 +379,9 @@ describe('the admin console in a browser', () => {
     );
     await page.getByLabel('Or the metadata XML').fill(idp.metadata());
     expect(await page.getByLabel('Request signed Assertions from the IdP?').isChecked()).toBe(false);
-    expect(await page.getByLabel('Request signed Authentication Response from the IdP?').isChecked()).toBe(false);
+    expect(await page.getByLabel('Request signed Authentication Response from the IdP?').isChecked()).toBe(
+      false,
+    );
     await page.getByLabel('Email attribute').fill('email');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.waitForURL(/notice=sso-saved/);
@@ -416,7 +418,9 @@ describe('the admin console in a browser', () => {
     await own.waitForURL(`${base}/console/t/acme`);
     expect(await own.getByRole('heading', { level: 1 }).textContent()).toContain('Acme Corp');
     expect(await own.getByRole('banner').textContent()).toContain('Admin of acme');
-    expect(await own.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Tenants' }).count()).toBe(0);
+    expect(
+      await own.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Tenants' }).count(),
+    ).toBe(0);
     await shot('15-tenant-admin', own);
 
     const globex = await own.goto(`${base}/console/t/globex`);

@@ -5,7 +5,18 @@ const include = ['src/**/*.test.ts', 'test/**/*.test.ts'];
 /** Suites about PostgreSQL itself (its driver, several nodes on one database): the postgres project only. */
 const postgresOnly = ['src/store/dialects/postgres.test.ts', 'test/multi-node.test.ts'];
 /** Suites that touch no store (the pure protocol layers, the layering check): once, in the sqlite project. */
-const storeFree = ['src/scim/**', 'src/saml/**', 'test/architecture.test.ts'];
+const storeFree = [
+  'src/scim/**',
+  'src/saml/**',
+  'test/architecture.test.ts',
+  'src/oidc/secret-box.test.ts',
+  'src/secret-key.test.ts',
+];
+/**
+ * The secret key every `rollcall start` a test spawns gets (PostgreSQL requires one, and the nodes of
+ * one test share it). A test about the key itself passes its own environment.
+ */
+const testSecretKey = Buffer.from("rollcall tests' secret key: not a secret!").toString('base64');
 const databaseUrl = process.env.ROLLCALL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** Test schemas are named rc_test_{pid}_…; a run that was killed leaves its own behind. */
@@ -60,7 +71,11 @@ export default defineConfig(async () => {
       name,
       include,
       exclude: name === 'sqlite' ? postgresOnly : storeFree,
-      env: { ROLLCALL_TEST_STORE: name, ROLLCALL_TEST_DATABASE_URL: databaseUrl },
+      env: {
+        ROLLCALL_TEST_STORE: name,
+        ROLLCALL_TEST_DATABASE_URL: databaseUrl,
+        ROLLCALL_SECRET_KEY: testSecretKey,
+      },
     },
   });
   return {

@@ -2,9 +2,13 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Maintenance, serverJobs } from '../directory/maintenance.js';
 import { ProvisioningLog } from '../directory/provisioning-log.js';
 import { ProvisioningService } from '../directory/provisioning-service.js';
+import { OidcHost } from '../oidc/oidc-host.js';
+import type { RotationPolicy } from '../oidc/signing-keys.js';
+import { PENDING_SSO } from '../oidc/sso-pending.js';
 import type { Store } from '../store/store.js';
 import { rewriteEntraUrl } from './entra-url.js';
 import { apiPlugin } from './routes/api/api-plugin.js';
+import { oidcPlugin } from './routes/oidc/oidc-plugin.js';
 import { MAX_BODY_BYTES } from './routes/scim/discovery.js';
 import { scimPlugin } from './routes/scim/scim-plugin.js';
 
@@ -16,6 +20,13 @@ export interface AppOptions {
   readonly logger?: boolean | object;
   /** Days provisioning-log rows are kept (default 30); the server purges older ones hourly. */
   readonly logRetentionDays?: number;
+  /**
+   * The secret key (see secret-key.ts) that seals the OpenID Provider's keys and records. With it,
+   * the OpenID Provider for the host app is served under `/oidc`; without it, not.
+   */
+  readonly secretKey?: Buffer;
+  /** When the OpenID Provider's signing keys rotate (default: see oidc/signing-keys.ts). */
+  readonly oidcKeyRotation?: RotationPolicy;
 }
 
 export interface App {
@@ -23,6 +34,8 @@ export interface App {
   readonly log: ProvisioningLog;
   /** The hourly jobs (log retention, soft-deleted users, token expiry); started when the server is ready. */
   readonly maintenance: Maintenance;
+  /** The OpenID Provider, when the app was given a secret key. */
+  readonly oidc: OidcHost | undefined;
   /** Stops accepting requests, drains in-flight ones and flushes the provisioning log. */
   close(): Promise<void>;
 }
@@ -45,12 +58,28 @@ export async function buildApp(options: AppOptions): Promise<App> {
     server.log.error({ err: error }, 'provisioning log write failed'),
   );
   const service = new ProvisioningService(options.store);
+  const sso = PENDING_SSO;
+  const oidc = options.secretKey
+    ? new OidcHost({
+        store: options.store,
+        secretKey: options.secretKey,
+        sso,
+        log: server.log,
+        ...(options.oidcKeyRotation && { rotation: options.oidcKeyRotation }),
+      })
+    : undefined;
   const maintenance = new Maintenance(
-    serverJobs(options.store, { logRetentionDays: options.logRetentionDays }),
+    [
+      ...serverJobs(options.store, { logRetentionDays: options.logRetentionDays }),
+      ...(oidc ? [oidc.purgeJob()] : []),
+    ],
     server.log,
   );
   server.addHook('onReady', async () => maintenance.start());
-  server.addHook('onClose', async () => maintenance.stop());
+  server.addHook('onClose', async () => {
+    oidc?.stop();
+    await maintenance.stop();
+  });
   const publicUrl = options.publicUrl?.replace(/\/+$/, '');
 
   server.decorateRequest('scim', null as never);
@@ -89,11 +118,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
     store: options.store,
     logRetentionDays: options.logRetentionDays,
   });
+  if (oidc) await server.register(oidcPlugin, { prefix: '/oidc', host: oidc, store: options.store, sso });
 
   return {
     server,
     log,
     maintenance,
+    oidc,
     async close() {
       closing = true;
       // Connections that finish a response just as close() starts go idle after fastify closed the

@@ -1,6 +1,6 @@
 import type { DirectoryInput } from '../../src/directory/admin-service.js';
 import { AdminService } from '../../src/directory/admin-service.js';
-import { type App, buildApp } from '../../src/http/app.js';
+import { type App, type AppOptions, buildApp } from '../../src/http/app.js';
 import { Store } from '../../src/store/store.js';
 import { createTestLocation, type TestLocation } from './test-store.js';
 
@@ -68,11 +68,11 @@ export async function send(
  * A real rollcall listening on a free loopback port, on the store under test: a real SQLite file in
  * a temp folder, or (ROLLCALL_TEST_STORE=postgres) a fresh schema of the test database.
  */
-export async function startServer(): Promise<TestServer> {
+export async function startServer(options: Omit<AppOptions, 'store'> = {}): Promise<TestServer> {
   const location = await createTestLocation();
   const { dataDir } = location;
   const store = await Store.open(location.storeOptions);
-  const app = await buildApp({ store });
+  const app = await buildApp({ ...options, store });
   await app.server.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.server.address();
   if (!address || typeof address === 'string') throw new Error('no address');

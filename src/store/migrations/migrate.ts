@@ -5,6 +5,7 @@ import { init } from './0001-init.js';
 import { apiKeys } from './0002-api-keys.js';
 import { lifecycle } from './0003-lifecycle.js';
 import { performanceTuning } from './0004-performance.js';
+import { oidc } from './0008-oidc.js';
 
 function provider(driver: StoreDriver): MigrationProvider {
   return {
@@ -14,6 +15,7 @@ function provider(driver: StoreDriver): MigrationProvider {
         '0002-api-keys': apiKeys(driver.name),
         '0003-lifecycle': lifecycle(driver.name),
         '0004-performance': performanceTuning(driver.name),
+        '0008-oidc': oidc(driver.name),
       };
     },
   };

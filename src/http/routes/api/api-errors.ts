@@ -8,6 +8,7 @@ import {
   TokenNotFoundError,
   UserNotFoundError,
 } from '../../../directory/admin-errors.js';
+import { OidcClientNotFoundError } from '../../../oidc/oidc-clients.js';
 import { ScimError } from '../../../scim/errors.js';
 
 /**
@@ -25,6 +26,7 @@ export const API_ERRORS = {
   GROUP_NOT_FOUND: 404,
   API_KEY_NOT_FOUND: 404,
   MATCH_NOT_FOUND: 404,
+  OIDC_CLIENT_NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   NOT_FOUND: 404,
   VALIDATION_FAILED: 400,
@@ -70,6 +72,7 @@ const NOT_FOUND: readonly [abstract new (...args: never[]) => Error, ApiErrorCod
   [GroupNotFoundError, 'GROUP_NOT_FOUND'],
   [ApiKeyNotFoundError, 'API_KEY_NOT_FOUND'],
   [AccountMatchNotFoundError, 'MATCH_NOT_FOUND'],
+  [OidcClientNotFoundError, 'OIDC_CLIENT_NOT_FOUND'],
 ];
 
 function fromScimError(error: ScimError): ApiError {

@@ -5,6 +5,7 @@ import { AdminService } from '../../../directory/admin-service.js';
 import { authenticateApiKey } from '../../../directory/api-keys.js';
 import { LifecycleService } from '../../../directory/lifecycle-service.js';
 import { DEFAULT_LOG_RETENTION_DAYS } from '../../../directory/log-retention.js';
+import { OidcClients } from '../../../oidc/oidc-clients.js';
 import type { Store } from '../../../store/store.js';
 import { ApiError, toApiError } from './api-errors.js';
 import { directoryRoutes } from './directories.js';
@@ -14,6 +15,7 @@ import { groupRoleRoutes } from './group-roles.js';
 import { groupRoutes } from './groups.js';
 import { logRoutes } from './logs.js';
 import { matchRoutes } from './matches.js';
+import { oidcClientRoutes } from './oidc-clients.js';
 import {
   AccountMatchSchema,
   ApiErrorSchema,
@@ -75,6 +77,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   const admin = new AdminService(options.store);
   const lifecycle = new LifecycleService(options.store);
   const retentionDays = options.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
+  const oidcClients = new OidcClients(options.store);
 
   await app.register(swagger, {
     openapi: {
@@ -106,6 +109,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
         },
         { name: 'events', description: "A tenant's events feed: every change, in order" },
         { name: 'logs', description: 'The provisioning log: one entry per SCIM request' },
+        { name: 'oidc', description: "The vendor's apps that sign users in over OpenID Connect" },
         { name: 'meta', description: 'This API itself' },
       ],
     },
@@ -133,11 +137,13 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
 
   app.decorateRequest('admin', null as never);
   app.decorateRequest('lifecycle', null as never);
+  app.decorateRequest('oidcClients', null as never);
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.public) return;
     const key = await authenticateApiKey(options.store, request.headers.authorization);
     request.admin = admin.limitedTo(key.tenantId);
     request.lifecycle = lifecycle.limitedTo(key.tenantId);
+    request.oidcClients = oidcClients.limitedTo(key.tenantId);
   });
 
   app.setErrorHandler((error, request, reply) => {
@@ -175,4 +181,5 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   await app.register(groupRoleRoutes);
   await app.register(domainRoutes);
   await app.register(eventRoutes);
+  await app.register(oidcClientRoutes);
 }

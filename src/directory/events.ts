@@ -18,12 +18,14 @@ export type EventType =
   | 'group.deleted'
   | 'directory.deprovisioning_paused'
   | 'directory.deprovisioning_released'
-  | 'token.expiring';
+  | 'token.expiring'
+  | 'saml.certificate_expiring'
+  | 'saml.metadata_changed';
 
 export function event(
   scope: Scope,
   type: EventType,
-  resource: { type: 'User' | 'Group' | 'Token' | 'Directory'; id: string } | null,
+  resource: { type: 'User' | 'Group' | 'Token' | 'Directory' | 'SamlConnection'; id: string } | null,
   data: Record<string, unknown> = {},
 ): EventRecord {
   return {
@@ -36,4 +38,14 @@ export function event(
     resourceId: resource?.id ?? null,
     data,
   };
+}
+
+/** An event of the tenant as a whole (its SAML connection), in no directory. */
+export function tenantEvent(
+  tenantId: string,
+  type: EventType,
+  resource: { type: 'SamlConnection'; id: string } | null,
+  data: Record<string, unknown> = {},
+): EventRecord {
+  return { ...event({ tenantId, directoryId: '' }, type, resource, data), directoryId: null };
 }

@@ -30,7 +30,8 @@ import {
   serialiseSettings,
 } from './directory-settings.js';
 import { event } from './events.js';
-import { applyRolePolicy, rolesOf } from './role-policy.js';
+import { applyRolePolicy } from './role-policy.js';
+import { type EffectiveRoles, effectiveRolesOf } from './user-roles.js';
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
@@ -45,14 +46,7 @@ export type LifecycleChanges = Partial<Omit<LifecycleSettings, 'deprovisionGuard
   readonly profile?: Partial<AttributeProfile>;
 };
 
-export interface EffectiveRoles {
-  /** Roles the IdP sent for the user (SCIM `roles`). */
-  readonly assigned: string[];
-  /** Roles from the directory's group→role rules. */
-  readonly fromGroups: string[];
-  /** What the app should apply: assigned first, then from groups; one role in a single-role directory. */
-  readonly effective: string[];
-}
+export type { EffectiveRoles };
 
 /** Custom attribute types a profile may declare (RFC 7643 §2.3, less `complex` and `binary`). */
 const CUSTOM_TYPES: ReadonlySet<string> = new Set([
@@ -314,11 +308,7 @@ export class LifecycleService {
     const { scope, settings } = await this.directory(directoryId);
     const user = await this.store.repositories.users.get(scope, userId);
     if (!user) throw new UserNotFoundError(`No user ${userId} in this directory`);
-    const assigned = rolesOf(user.data);
-    const fromGroups =
-      (await this.store.repositories.lifecycle.rolesFromGroups(scope, [userId])).get(userId) ?? [];
-    const all = [...new Set([...assigned, ...fromGroups])];
-    return { assigned, fromGroups, effective: settings.multiRole ? all : all.slice(0, 1) };
+    return effectiveRolesOf(this.store.repositories, scope, user, settings);
   }
 
   // ---- the deprovisioning guard ----

@@ -198,6 +198,7 @@ export class ProvisioningService {
       const soft = ctx.settings.deletePolicy === 'soft';
       if (soft) await repos.users.softDelete(ctx, id, time);
       else await repos.users.delete(ctx, id);
+      await repos.ssoSessions.deleteForUser(ctx.tenantId, ctx.directoryId, id);
       await repos.events.append([
         event(ctx, 'user.deleted', { type: 'User', id }, { userName: user.userName, soft }),
       ]);
@@ -236,6 +237,8 @@ export class ProvisioningService {
         if (current.active && !user.active) {
           await checkDeprovisioning(repos, ctx, ctx.settings.deprovisionGuard, time);
           events.push(event(ctx, 'user.deactivated', { type: 'User', id }));
+          // Deactivation signs the person out everywhere, in the same transaction.
+          await repos.ssoSessions.deleteForUser(ctx.tenantId, ctx.directoryId, id);
         } else if (!current.active && user.active)
           events.push(event(ctx, 'user.reactivated', { type: 'User', id }));
         const before = rolesOf(current.data);

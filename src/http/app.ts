@@ -1,16 +1,22 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { DEFAULT_LOG_RETENTION_DAYS } from '../directory/log-retention.js';
 import { Maintenance, serverJobs } from '../directory/maintenance.js';
 import { ProvisioningLog } from '../directory/provisioning-log.js';
 import { ProvisioningService } from '../directory/provisioning-service.js';
+import { certificateExpiryJob, metadataRefreshJob, ssoPurgeJob } from '../directory/saml-maintenance.js';
+import { SamlSignInService } from '../directory/saml-sign-in.js';
+import { SsoSessions } from '../directory/sso-sessions.js';
 import { OidcHost } from '../oidc/oidc-host.js';
 import type { RotationPolicy } from '../oidc/signing-keys.js';
-import { PENDING_SSO } from '../oidc/sso-pending.js';
+import { ssoPortOf } from '../oidc/sso-port.js';
+import type { FetchIdpMetadataOptions } from '../saml/fetch-idp-metadata.js';
 import type { Store } from '../store/store.js';
 import { rewriteEntraUrl } from './entra-url.js';
 import { apiPlugin } from './routes/api/api-plugin.js';
 import { oidcPlugin } from './routes/oidc/oidc-plugin.js';
 import { MAX_BODY_BYTES } from './routes/scim/discovery.js';
 import { scimPlugin } from './routes/scim/scim-plugin.js';
+import { ssoPlugin } from './routes/sso/sso-plugin.js';
 
 export interface AppOptions {
   readonly store: Store;
@@ -27,6 +33,10 @@ export interface AppOptions {
   readonly secretKey?: Buffer;
   /** When the OpenID Provider's signing keys rotate (default: see oidc/signing-keys.ts). */
   readonly oidcKeyRotation?: RotationPolicy;
+  /** The clock the OpenID Provider's key rotation reads (tests move it; default Date.now). */
+  readonly oidcClock?: () => number;
+  /** How IdP metadata is fetched from its URL (timeout, size; tests allow plain http to a local IdP). */
+  readonly samlMetadataFetch?: FetchIdpMetadataOptions;
 }
 
 export interface App {
@@ -58,7 +68,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     server.log.error({ err: error }, 'provisioning log write failed'),
   );
   const service = new ProvisioningService(options.store);
-  const sso = PENDING_SSO;
+  const sessions = new SsoSessions(options.store);
+  const sso = ssoPortOf(options.store, sessions);
   const oidc = options.secretKey
     ? new OidcHost({
         store: options.store,
@@ -66,12 +77,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
         sso,
         log: server.log,
         ...(options.oidcKeyRotation && { rotation: options.oidcKeyRotation }),
+        ...(options.oidcClock && { clock: options.oidcClock }),
       })
     : undefined;
   const maintenance = new Maintenance(
     [
       ...serverJobs(options.store, { logRetentionDays: options.logRetentionDays }),
       ...(oidc ? [oidc.purgeJob()] : []),
+      metadataRefreshJob(options.store, options.samlMetadataFetch),
+      certificateExpiryJob(options.store),
+      ssoPurgeJob(options.store, options.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS),
     ],
     server.log,
   );
@@ -117,6 +132,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
     prefix: '/api/v1',
     store: options.store,
     logRetentionDays: options.logRetentionDays,
+    ...(options.samlMetadataFetch && { samlMetadataFetch: options.samlMetadataFetch }),
+  });
+  await server.register(ssoPlugin, {
+    prefix: '/sso/:tenant',
+    sessions,
+    signIn: new SamlSignInService(options.store, {
+      sessions,
+      ...(options.samlMetadataFetch && { fetchOptions: options.samlMetadataFetch }),
+    }),
   });
   if (oidc) await server.register(oidcPlugin, { prefix: '/oidc', host: oidc, store: options.store, sso });
 

@@ -1,7 +1,7 @@
 import type { InteractionResults } from 'oidc-provider';
 import type { Store } from '../store/store.js';
 import { recordSignIn } from './accounts.js';
-import type { SsoPort, SsoSignInOf } from './sso-port.js';
+import type { SsoPort, SsoSignIn } from './sso-port.js';
 import { tenantOfRequest } from './tenant-request.js';
 
 /** Round trips through the tenant's SAML login one interaction may make before rollcall gives up. */
@@ -74,7 +74,7 @@ export async function loginStep(
   return { kind: 'sso', location: login, roundTrips: interaction.roundTrips + 1 };
 }
 
-async function finish(store: Store, signIn: SsoSignInOf): Promise<InteractionStep> {
+async function finish(store: Store, signIn: SsoSignIn): Promise<InteractionStep> {
   await recordSignIn(store, signIn);
   return { kind: 'finish', result: { login: { accountId: signIn.userId } } };
 }

@@ -1,6 +1,6 @@
 import type { Store } from '../store/store.js';
 import type { InteractionStep } from './interaction.js';
-import type { SsoSignInOf } from './sso-port.js';
+import type { SsoSignIn } from './sso-port.js';
 
 /**
  * An IdP-initiated sign-in handed to the app (OpenID Connect Core §4, third-party initiated login):
@@ -12,7 +12,7 @@ export async function launchStep(
   store: Store,
   clientId: string,
   issuer: string,
-  signIn: SsoSignInOf | null,
+  signIn: SsoSignIn | null,
 ): Promise<Exclude<InteractionStep, { kind: 'finish' }>> {
   const found = await store.repositories.oidcClients.byId(clientId);
   if (!found)

@@ -57,7 +57,7 @@ describe('readCertificate', () => {
 });
 
 describe('createConnection', () => {
-  it('defaults as seed 001 sets Entra up: both "Request signed …" off; IdP-initiated off until allowed', () => {
+  it('defaults as seed 001 sets Entra up: both "Request signed …" off; IdP-initiated on', () => {
     const connection = createConnection({
       idpEntityId: ' https://sts.windows.net/tenant/ ',
       ssoUrl: 'https://login.microsoftonline.com/tenant/saml2',
@@ -67,7 +67,7 @@ describe('createConnection', () => {
       idpEntityId: 'https://sts.windows.net/tenant/',
       wantAssertionsSigned: false,
       wantResponseSigned: false,
-      allowIdpInitiated: false,
+      allowIdpInitiated: true,
     });
     expect(connection.certificates.map((certificate) => certificate.subject)).toEqual([
       'CN=Microsoft Azure Federated SSO Certificate',

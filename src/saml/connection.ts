@@ -41,8 +41,10 @@ export interface SamlConnectionInput {
 
 /**
  * Checks and normalises a connection. The two "Request signed …" options default to off, as seed 001
- * tells the Entra admin to leave them (a response is still refused unless something in it is signed);
- * IdP-initiated sign-in defaults to off, since an unsolicited response answers no request we made.
+ * tells the Entra admin to leave them (a response is still refused unless something in it is signed).
+ * IdP-initiated sign-in defaults to on: seed 001 lists it as supported, and Entra's "Test" button and
+ * My Apps tiles start there. An unsolicited response still meets every other check, the replay
+ * cache included; a connection can switch it off.
  */
 export function createConnection(input: SamlConnectionInput): SamlConnection {
   const idpEntityId = input.idpEntityId?.trim();
@@ -63,7 +65,7 @@ export function createConnection(input: SamlConnectionInput): SamlConnection {
     certificates: [...certificates.values()],
     wantAssertionsSigned: input.wantAssertionsSigned ?? false,
     wantResponseSigned: input.wantResponseSigned ?? false,
-    allowIdpInitiated: input.allowIdpInitiated ?? false,
+    allowIdpInitiated: input.allowIdpInitiated ?? true,
     ...(emailAttribute && { emailAttribute }),
     ...(input.nameAttributes && { nameAttributes: input.nameAttributes }),
   };

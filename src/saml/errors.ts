@@ -13,6 +13,9 @@ const USER_MESSAGES = {
   refused: 'Your identity provider did not complete the sign-in. Contact your administrator.',
   noEmail: 'Your account has no email address for this application. Contact your administrator.',
   misconfigured: 'Single sign-on is not set up correctly for your organisation. Contact your administrator.',
+  unavailable: 'Single sign-on is not available for this organisation. Contact your administrator.',
+  noAccess: 'You do not have access to this application. Contact your administrator.',
+  deactivated: 'Your account is deactivated. Contact your administrator.',
 } as const;
 
 interface ErrorSpec {
@@ -166,6 +169,45 @@ export const SAML_ERRORS = {
     user: 'untrusted',
     meaning:
       'The response was refused for a reason without a more specific code; the reason quotes the SAML library.',
+  },
+  // Who signs in: decided after the response was accepted, from the tenant's users and the connection.
+  SSO_NOT_CONFIGURED: {
+    status: 404,
+    user: 'unavailable',
+    meaning: 'No such tenant, or the tenant has no SAML connection.',
+  },
+  SSO_DISABLED: {
+    status: 403,
+    user: 'unavailable',
+    meaning: "The tenant's SAML connection is switched off (a Test Connection still works).",
+  },
+  TEST_NOT_PENDING: {
+    status: 404,
+    user: 'stale',
+    meaning: 'The Test Connection link is unknown, already used, or older than an hour; start a new test.',
+  },
+  USER_NOT_PROVISIONED: {
+    status: 403,
+    user: 'noAccess',
+    meaning:
+      "No user of the tenant has the response's email and Just-In-Time provisioning is off: assign the person to the app in the IdP so that SCIM provisions them, or switch JIT on.",
+  },
+  USER_DEACTIVATED: {
+    status: 403,
+    user: 'deactivated',
+    meaning: 'The user with this email is deactivated (active: false); it is not signed in.',
+  },
+  USER_DELETED: {
+    status: 403,
+    user: 'deactivated',
+    meaning:
+      'The user with this email was deleted (soft-deleted, restorable by an admin); it is not signed in nor created again.',
+  },
+  JIT_FAILED: {
+    status: 403,
+    user: 'noAccess',
+    meaning:
+      "Just-In-Time provisioning could not create the user (the JIT directory is gone, or the directory's role or attribute profile refuses the new user).",
   },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -23,6 +23,13 @@ export interface Database {
   oidc_signing_keys: OidcSigningKeyTable;
   oidc_payloads: OidcPayloadTable;
   oidc_accounts: OidcAccountTable;
+  saml_connections: SamlConnectionTable;
+  saml_requests: SamlRequestTable;
+  saml_tests: SamlTestTable;
+  saml_assertions: SamlAssertionTable;
+  saml_certificate_warnings: SamlCertificateWarningTable;
+  sso_sessions: SsoSessionTable;
+  sso_log: SsoLogTable;
 }
 
 export interface TenantTable {
@@ -255,4 +262,96 @@ export interface OidcAccountTable {
   account_id: string;
   tenant_id: string;
   signed_in_at: string;
+}
+
+/** A tenant's SAML connection (at most one per tenant). */
+export interface SamlConnectionTable {
+  tenant_id: string;
+  enabled: number;
+  /** JSON: the IdP, its certificates and the options (see directory/saml-settings.ts). */
+  config: string;
+  /** Where the IdP metadata is fetched from and refreshed; null when pasted or entered by hand. */
+  metadata_url: string | null;
+  metadata_refreshed_at: string | null;
+  /** When the maintenance job fetches the metadata next; null without a metadata URL. */
+  metadata_next_refresh_at: string | null;
+  /** Why the last refresh failed (the last good metadata stays in use), cleared by a good one. */
+  metadata_error: string | null;
+  metadata_error_at: string | null;
+  last_test_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** AuthnRequests issued and not answered yet: a response's InResponseTo must name one (once). */
+export interface SamlRequestTable {
+  tenant_id: string;
+  id: string;
+  /** Set when the request belongs to a Test Connection. */
+  test_id: string | null;
+  /** The safe same-origin path the sign-in goes on to. */
+  relay_state: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
+/** Test Connection runs and what the IdP sent in them. */
+export interface SamlTestTable {
+  tenant_id: string;
+  id: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  created_at: string;
+  completed_at: string | null;
+  /** JSON: what the IdP sent and how rollcall would sign the person in, or why it refused. */
+  result: string | null;
+  /** When the row is purged. */
+  expires_at: string;
+}
+
+/** The replay cache: each assertion ID is accepted once, on any node. */
+export interface SamlAssertionTable {
+  tenant_id: string;
+  id: string;
+  issuer: string;
+  /** After this the assertion is refused as expired anyway, so the row can go. */
+  expires_at: string;
+}
+
+/** Certificates the "expires soon" warning was raised for, so it is raised once. */
+export interface SamlCertificateWarningTable {
+  tenant_id: string;
+  fingerprint: string;
+  not_after: string;
+  warned_at: string;
+}
+
+/** Who is signed in through SAML; the cookie holds a secret whose SHA-256 is `hash`. */
+export interface SsoSessionTable {
+  tenant_id: string;
+  id: string;
+  hash: string;
+  directory_id: string;
+  user_id: string;
+  name_id: string;
+  email: string;
+  session_index: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
+/** One row per sign-in attempt at a tenant's ACS, with the reason of a refusal, for the admin. */
+export interface SsoLogTable {
+  seq: Generated<number>;
+  tenant_id: string;
+  id: string;
+  at: string;
+  /** 'signed_in', 'refused', 'test' */
+  outcome: string;
+  code: string | null;
+  reason: string | null;
+  email: string | null;
+  name_id: string | null;
+  directory_id: string | null;
+  user_id: string | null;
+  idp_initiated: number;
 }

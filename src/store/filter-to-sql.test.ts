@@ -455,16 +455,23 @@ describe('the filters IdPs send use an index', () => {
     return details.join('\n');
   }
 
+  // Postgres may probe the tenant-wide indexes SSO sign-in added (0006: tenant, then the same key)
+  // instead: they find the same row or two, in a smaller index.
   test.each([
-    ['users', 'userName eq "user7@example.com"', 'users_user_name'],
-    ['users', 'externalId eq "ext-7"', 'users_external_id'],
-    ['users', 'emails[type eq "work"].value eq "user7@example.com"', 'user_emails_value'],
-    ['users', 'emails.value eq "user7@example.com"', 'user_emails_value'],
-    ['groups', 'displayName eq "Group 7"', 'groups_display_name'],
-    ['groups', 'members.value eq "00000007-E89B-42D3-A456-426614174000"', 'group_members_member'],
+    ['users', 'userName eq "user7@example.com"', /users_user_name|users_tenant_user_name/],
+    ['users', 'externalId eq "ext-7"', /users_external_id/],
+    [
+      'users',
+      'emails[type eq "work"].value eq "user7@example.com"',
+      /user_emails_value|user_emails_tenant_value/,
+    ],
+    ['users', 'emails.value eq "user7@example.com"', /user_emails_value|user_emails_tenant_value/],
+    ['groups', 'displayName eq "Group 7"', /groups_display_name/],
+    ['groups', 'members.value eq "00000007-E89B-42D3-A456-426614174000"', /group_members_member/],
   ] as const)('%s: %s', async (table, filter, index) => {
     const text = await plans(table, filter);
-    expect(text).toContain(index);
+    expect(text).toMatch(index);
+    if (driver.name === 'sqlite') expect(text).not.toMatch(/_tenant_/);
     if (driver.name === 'postgres') {
       expect(text).not.toMatch(/Seq Scan/);
       return;

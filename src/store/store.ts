@@ -13,7 +13,10 @@ import { OidcAccountRepository } from './kysely/oidc-account-repository.js';
 import { OidcClientRepository } from './kysely/oidc-client-repository.js';
 import { OidcKeyRepository } from './kysely/oidc-key-repository.js';
 import { OidcPayloadRepository } from './kysely/oidc-payload-repository.js';
+import { SamlRepository } from './kysely/saml-repository.js';
+import { SsoSessionRepository } from './kysely/sso-session-repository.js';
 import { TenantRepository } from './kysely/tenant-repository.js';
+import { TenantUserRepository } from './kysely/tenant-user-repository.js';
 import { TokenRepository } from './kysely/token-repository.js';
 import { UserRepository } from './kysely/user-repository.js';
 import { migrateToLatest, type SchemaStatus, schemaStatus, verifySchema } from './migrations/migrate.js';
@@ -31,6 +34,9 @@ export interface Repositories {
   readonly oidcKeys: OidcKeyRepository;
   readonly oidcPayloads: OidcPayloadRepository;
   readonly oidcAccounts: OidcAccountRepository;
+  readonly saml: SamlRepository;
+  readonly ssoSessions: SsoSessionRepository;
+  readonly tenantUsers: TenantUserRepository;
 }
 
 export interface StoreOptions {
@@ -77,6 +83,9 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName): Repositorie
     oidcKeys: new OidcKeyRepository(db),
     oidcPayloads: new OidcPayloadRepository(db),
     oidcAccounts: new OidcAccountRepository(db),
+    saml: new SamlRepository(db),
+    ssoSessions: new SsoSessionRepository(db),
+    tenantUsers: new TenantUserRepository(db),
   };
 }
 

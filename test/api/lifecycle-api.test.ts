@@ -650,6 +650,9 @@ describe('maintenance', () => {
         'purge-provisioning-logs',
         'purge-deleted-users',
         'warn-expiring-tokens',
+        'refresh-saml-metadata',
+        'warn-expiring-saml-certificates',
+        'purge-sso-state',
       ]);
       const dir = await directory('maintained', { deletePolicy: 'soft', softDeleteDays: 10 });
       const user = (await dir.scim('POST', '/Users', { userName: 'old@maintained.test' })).body;

@@ -219,6 +219,7 @@ const DIRECTORY_TABLES = [
   'groups',
   'provisioning_log',
   'scim_tokens',
+  'sso_sessions',
 ] as const satisfies readonly (keyof Database)[];
 
 /** Every table with rows of one tenant, children first; `tenants` itself goes last. */
@@ -227,5 +228,11 @@ const TENANT_TABLES = [
   'events',
   'tenant_domains',
   'api_keys',
+  'saml_requests',
+  'saml_tests',
+  'saml_assertions',
+  'saml_certificate_warnings',
+  'sso_log',
+  'saml_connections',
   'directories',
 ] as const satisfies readonly (keyof Database)[];

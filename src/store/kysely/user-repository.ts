@@ -6,7 +6,7 @@ import { parseData } from './json.js';
 import { listRows } from './list-rows.js';
 import { emailRows, foldCase, userRow } from './resource-rows.js';
 
-function toStoredUser(row: Selectable<UserTable>): StoredUser {
+export function toStoredUser(row: Selectable<UserTable>): StoredUser {
   return {
     id: row.id,
     source: row.source as AccountSource,

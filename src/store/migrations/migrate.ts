@@ -5,6 +5,7 @@ import { init } from './0001-init.js';
 import { apiKeys } from './0002-api-keys.js';
 import { lifecycle } from './0003-lifecycle.js';
 import { performanceTuning } from './0004-performance.js';
+import { sso } from './0006-sso.js';
 import { oidc } from './0008-oidc.js';
 
 function provider(driver: StoreDriver): MigrationProvider {
@@ -15,6 +16,7 @@ function provider(driver: StoreDriver): MigrationProvider {
         '0002-api-keys': apiKeys(driver.name),
         '0003-lifecycle': lifecycle(driver.name),
         '0004-performance': performanceTuning(driver.name),
+        '0006-sso': sso(driver.name),
         '0008-oidc': oidc(driver.name),
       };
     },

@@ -8,7 +8,12 @@ import {
   TokenNotFoundError,
   UserNotFoundError,
 } from '../../../directory/admin-errors.js';
+import {
+  SamlConnectionNotFoundError,
+  SamlTestNotFoundError,
+} from '../../../directory/saml-connection-service.js';
 import { OidcClientNotFoundError } from '../../../oidc/oidc-clients.js';
+import { SamlError } from '../../../saml/errors.js';
 import { ScimError } from '../../../scim/errors.js';
 
 /**
@@ -41,6 +46,11 @@ export const API_ERRORS = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INTERNAL_ERROR: 500,
+  SAML_NOT_CONFIGURED: 404,
+  SAML_TEST_NOT_FOUND: 404,
+  SAML_CONFIG_INVALID: 400,
+  SAML_METADATA_INVALID: 400,
+  SAML_METADATA_FETCH_FAILED: 502,
 } as const satisfies Record<string, number>;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;
@@ -73,7 +83,23 @@ const NOT_FOUND: readonly [abstract new (...args: never[]) => Error, ApiErrorCod
   [ApiKeyNotFoundError, 'API_KEY_NOT_FOUND'],
   [AccountMatchNotFoundError, 'MATCH_NOT_FOUND'],
   [OidcClientNotFoundError, 'OIDC_CLIENT_NOT_FOUND'],
+  [SamlConnectionNotFoundError, 'SAML_NOT_CONFIGURED'],
+  [SamlTestNotFoundError, 'SAML_TEST_NOT_FOUND'],
 ];
+
+/** SAML configuration errors (the connection, its certificates, its metadata); sign-in codes never reach the API. */
+function fromSamlError(error: SamlError): ApiError {
+  switch (error.code) {
+    case 'METADATA_INVALID':
+    case 'METADATA_TOO_LARGE':
+    case 'XML_UNSAFE':
+      return new ApiError('SAML_METADATA_INVALID', `${error.code}: ${error.reason}`);
+    case 'METADATA_FETCH_FAILED':
+      return new ApiError('SAML_METADATA_FETCH_FAILED', error.reason);
+    default:
+      return new ApiError('SAML_CONFIG_INVALID', error.reason);
+  }
+}
 
 function fromScimError(error: ScimError): ApiError {
   for (const [type, code] of NOT_FOUND) if (error instanceof type) return new ApiError(code, error.detail);
@@ -164,6 +190,7 @@ function internal(requestId?: string): ApiError {
  */
 export function toApiError(error: unknown, requestId: string): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof SamlError) return fromSamlError(error);
   if (error instanceof ScimError) {
     const mapped = fromScimError(error);
     return mapped.code === 'INTERNAL_ERROR' ? internal(requestId) : mapped;

@@ -5,7 +5,9 @@ import { AdminService } from '../../../directory/admin-service.js';
 import { authenticateApiKey } from '../../../directory/api-keys.js';
 import { LifecycleService } from '../../../directory/lifecycle-service.js';
 import { DEFAULT_LOG_RETENTION_DAYS } from '../../../directory/log-retention.js';
+import { SamlConnectionService } from '../../../directory/saml-connection-service.js';
 import { OidcClients } from '../../../oidc/oidc-clients.js';
+import type { FetchIdpMetadataOptions } from '../../../saml/fetch-idp-metadata.js';
 import type { Store } from '../../../store/store.js';
 import { ApiError, toApiError } from './api-errors.js';
 import { directoryRoutes } from './directories.js';
@@ -16,6 +18,7 @@ import { groupRoutes } from './groups.js';
 import { logRoutes } from './logs.js';
 import { matchRoutes } from './matches.js';
 import { oidcClientRoutes } from './oidc-clients.js';
+import { samlRoutes } from './saml.js';
 import {
   AccountMatchSchema,
   ApiErrorSchema,
@@ -36,6 +39,8 @@ export interface ApiPluginOptions {
   readonly store: Store;
   /** Days provisioning-log rows are kept (the default of POST /logs/purge); default 30. */
   readonly logRetentionDays?: number;
+  /** How IdP metadata is fetched from its URL (tests allow plain http to a local IdP). */
+  readonly samlMetadataFetch?: FetchIdpMetadataOptions;
 }
 
 declare module 'fastify' {
@@ -44,6 +49,8 @@ declare module 'fastify' {
     admin: AdminService;
     /** The lifecycle service, limited like `admin`. */
     lifecycle: LifecycleService;
+    /** Tenants' SAML connections, limited like `admin`. */
+    samlConnections: SamlConnectionService;
   }
   interface FastifyContextConfig {
     /** Served without an API key (the OpenAPI document). */
@@ -76,6 +83,7 @@ function parseJson(
 export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions): Promise<void> {
   const admin = new AdminService(options.store);
   const lifecycle = new LifecycleService(options.store);
+  const samlConnections = new SamlConnectionService(options.store, options.samlMetadataFetch);
   const retentionDays = options.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
   const oidcClients = new OidcClients(options.store);
 
@@ -110,6 +118,10 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
         { name: 'events', description: "A tenant's events feed: every change, in order" },
         { name: 'logs', description: 'The provisioning log: one entry per SCIM request' },
         { name: 'oidc', description: "The vendor's apps that sign users in over OpenID Connect" },
+        {
+          name: 'saml',
+          description: "A tenant's SAML single sign-on: connection, Test Connection, sign-in log",
+        },
         { name: 'meta', description: 'This API itself' },
       ],
     },
@@ -138,12 +150,14 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   app.decorateRequest('admin', null as never);
   app.decorateRequest('lifecycle', null as never);
   app.decorateRequest('oidcClients', null as never);
+  app.decorateRequest('samlConnections', null as never);
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.public) return;
     const key = await authenticateApiKey(options.store, request.headers.authorization);
     request.admin = admin.limitedTo(key.tenantId);
     request.lifecycle = lifecycle.limitedTo(key.tenantId);
     request.oidcClients = oidcClients.limitedTo(key.tenantId);
+    request.samlConnections = samlConnections.limitedTo(key.tenantId);
   });
 
   app.setErrorHandler((error, request, reply) => {
@@ -182,4 +196,5 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   await app.register(domainRoutes);
   await app.register(eventRoutes);
   await app.register(oidcClientRoutes);
+  await app.register(samlRoutes);
 }

@@ -9,7 +9,8 @@ import * as oidc from 'openid-client';
  * @property {string} issuer rollcall's issuer, `{rollcall's public URL}/oidc`
  * @property {string} clientId from `rollcall oidc client create`
  * @property {string} clientSecret shown once by `rollcall oidc client create`
- * @property {string} baseUrl where this app is reached, e.g. `http://localhost:3000`; its redirect URI is `{baseUrl}/callback`
+ * @property {string} baseUrl where this app is reached, e.g. `http://localhost:3000`; its redirect URI is
+ *   `{baseUrl}/callback`, its post-logout redirect URI `{baseUrl}/`
  */
 
 /**
@@ -65,6 +66,17 @@ function send(res, status, body, headers = {}) {
 function redirect(res, location, cookies = []) {
   res.writeHead(303, { location, 'cache-control': 'no-store', 'set-cookie': cookies });
   res.end();
+}
+
+/**
+ * The OAuth error code rollcall answered with (`invalid_grant`, `invalid_client` …), if the error is one.
+ * @param {unknown} error
+ */
+function oauthError(error) {
+  if (error instanceof oidc.ResponseBodyError) return error.error;
+  if (error instanceof oidc.WWWAuthenticateChallengeError)
+    return error.cause[0]?.parameters.error ?? 'invalid_client';
+  return undefined;
 }
 
 /** @param {string} title @param {string} body */
@@ -198,12 +210,13 @@ export function createHostApp(options) {
       session.refreshToken = tokens.refresh_token ?? session.refreshToken;
       redirect(res, '/');
     } catch (error) {
-      if (!(error instanceof oidc.ResponseBodyError)) throw error;
+      const code = oauthError(error);
+      if (code === undefined) throw error;
       sessions.delete(cookie(req, SESSION_COOKIE) ?? '');
       send(
         res,
         401,
-        page('Signed out', `<p>rollcall refused to refresh your sign-in (${escapeHtml(error.error)}).</p>`),
+        page('Signed out', `<p>rollcall refused to refresh your sign-in (${escapeHtml(code)}).</p>`),
         {
           'set-cookie': `${SESSION_COOKIE}=; Path=/; Max-Age=0`,
         },
@@ -241,7 +254,7 @@ export function createHostApp(options) {
   };
 
   /**
-   * Who is signed in, as JSON: the ID token's claims and what userinfo says now.
+   * Who is signed in, as JSON: the ID token (and its claims) and what userinfo says now.
    * @param {import('node:http').IncomingMessage} req
    * @param {import('node:http').ServerResponse} res
    */
@@ -260,7 +273,7 @@ export function createHostApp(options) {
       userinfo = { error: error instanceof Error ? error.message : String(error) };
     }
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-    res.end(JSON.stringify({ signedIn: true, claims: session.claims, userinfo }));
+    res.end(JSON.stringify({ signedIn: true, claims: session.claims, idToken: session.idToken, userinfo }));
   };
 
   /**
@@ -274,7 +287,10 @@ export function createHostApp(options) {
     const clear = [`${SESSION_COOKIE}=; Path=/; Max-Age=0`];
     if (!session) return redirect(res, '/', clear);
     // Ends rollcall's session for this app too (OpenID Connect RP-Initiated Logout).
-    const url = oidc.buildEndSessionUrl(await config(), { id_token_hint: session.idToken });
+    const url = oidc.buildEndSessionUrl(await config(), {
+      id_token_hint: session.idToken,
+      post_logout_redirect_uri: `${options.baseUrl}/`,
+    });
     redirect(res, url.href, clear);
   };
 
@@ -291,8 +307,9 @@ export function createHostApp(options) {
     else done = send(res, 404, page('Not found', ''));
     Promise.resolve(done).catch((error) => {
       console.error(error);
-      if (!res.headersSent)
-        send(res, 500, page('Sign-in failed', `<p>${escapeHtml(String(error?.message ?? error))}</p>`));
+      // rollcall's OAuth errors (say, invalid_grant for a user deactivated meanwhile) name what happened.
+      const message = oauthError(error) ?? String(error?.message ?? error);
+      if (!res.headersSent) send(res, 500, page('Sign-in failed', `<p>${escapeHtml(message)}</p>`));
     });
   };
 }

@@ -45,15 +45,20 @@ describe('StoreAdapter', () => {
     expect(await adapter('DeviceCode').findByUserCode('ABCD-EFGH')).toMatchObject({ accountId: 'u1' });
   });
 
-  it('revokes everything a grant issued, of every model, the grant included', async () => {
+  it('revokes the codes and tokens a grant issued, of every model, and nothing else', async () => {
     await adapter('Grant').upsert('grant-9', { accountId: 'u9', clientId: 'c' }, 3600);
+    await adapter('AuthorizationCode').upsert('code-9', { grantId: 'grant-9' }, 60);
     await adapter('AccessToken').upsert('at-9', { grantId: 'grant-9' }, 3600);
     await adapter('RefreshToken').upsert('rt-9', { grantId: 'grant-9' }, 3600);
+    await adapter('Interaction').upsert('interaction-9', { grantId: 'grant-9' }, 3600);
     await adapter('AccessToken').upsert('at-other', { grantId: 'grant-other' }, 3600);
     await adapter('AccessToken').revokeByGrantId('grant-9');
-    expect(await adapter('Grant').find('grant-9')).toBeUndefined();
+    expect(await adapter('AuthorizationCode').find('code-9')).toBeUndefined();
     expect(await adapter('AccessToken').find('at-9')).toBeUndefined();
     expect(await adapter('RefreshToken').find('rt-9')).toBeUndefined();
+    // The provider destroys the grant itself; an interaction in progress outlives the revocation.
+    expect(await adapter('Grant').find('grant-9')).toBeDefined();
+    expect(await adapter('Interaction').find('interaction-9')).toBeDefined();
     expect(await adapter('AccessToken').find('at-other')).toBeDefined();
   });
 

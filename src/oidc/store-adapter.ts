@@ -3,6 +3,16 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Store } from '../store/store.js';
 import { SealError, type SecretBox } from './secret-box.js';
 
+/** The records revokeByGrantId takes back: what a grant issued (as oidc-provider's own memory adapter has it). */
+const ISSUED_BY_GRANT = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
+]);
+
 function hashId(value: string): string {
   return createHash('sha256').update(value).digest('hex');
 }
@@ -26,8 +36,8 @@ export class StoreAdapter implements Adapter {
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const idHash = hashId(id);
-    // A grant's own row answers revokeByGrantId too, with the records it issued.
-    const grantId = this.model === 'Grant' ? id : payload.grantId;
+    // An interaction or session also names its grant, but outlives a revocation of it.
+    const grantId = ISSUED_BY_GRANT.has(this.model) ? payload.grantId : undefined;
     await this.store.repositories.oidcPayloads.upsert({
       model: this.model,
       idHash,

@@ -133,11 +133,15 @@ export class Browser {
     throw new Error(`Too many redirects from ${start}`);
   }
 
-  /** Submits the auto-posting form of a page (OpenID Connect form_post, the provider's logout confirmation). */
-  async submitForm(page: Page, options: NavigateOptions = {}): Promise<Page> {
+  /** Submits the (first) form of a page: OpenID Connect form_post, the provider's logout confirmation. */
+  async submitForm(
+    page: Page,
+    options: NavigateOptions & { readonly extra?: Record<string, string> } = {},
+  ): Promise<Page> {
     const form = /<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/i.exec(page.text);
     if (!form) throw new Error(`No form on ${page.url}`);
-    const fields: Record<string, string> = {};
+    // `extra`: what the button pressed adds (the provider's logout page: logout=yes).
+    const fields: Record<string, string> = { ...options.extra };
     for (const input of form[2]!.matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"/gi))
       fields[decodeEntities(input[1]!)] = decodeEntities(input[2]!);
     return this.navigate(new URL(decodeEntities(form[1]!), page.url), {

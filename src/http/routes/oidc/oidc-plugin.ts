@@ -57,7 +57,15 @@ export async function oidcPlugin(app: FastifyInstance, options: OidcPluginOption
     try {
       return await send(request, reply, await host.interaction(issuerOf(request), request.raw, reply.raw));
     } catch (error) {
-      if (!isProviderError(error)) throw error;
+      if (!isProviderError(error)) {
+        request.log.error({ err: error }, 'OpenID Connect interaction failed');
+        return page(
+          reply,
+          500,
+          'Sign-in failed',
+          'Something went wrong on our side. Start again from the app.',
+        );
+      }
       // No interaction cookie, or the interaction expired: the app has to start the sign-in again.
       return page(
         reply,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Config, type ConfigFlags, loadConfig } from './config.js';
 import { AdminService, type DirectoryChanges } from './directory/admin-service.js';
@@ -7,10 +8,17 @@ import {
   type RoleDefinition,
 } from './directory/directory-settings.js';
 import { type LifecycleChanges, LifecycleService } from './directory/lifecycle-service.js';
+import {
+  type SamlConnectionInput,
+  SamlConnectionService,
+  type SamlConnectionView,
+} from './directory/saml-connection-service.js';
+import type { SamlTestView } from './directory/saml-tests.js';
 import { buildApp } from './http/app.js';
 import { directoryJson, matchJson, userSummary } from './http/routes/api/views.js';
 import { OidcClients } from './oidc/oidc-clients.js';
 import { SecretKeyMismatchError } from './oidc/signing-keys.js';
+import { SamlError } from './saml/errors.js';
 import { ScimError } from './scim/errors.js';
 import { loadSecretKey, SecretKeyError } from './secret-key.js';
 import type { AccountMatch } from './store/kysely/lifecycle-repository.js';
@@ -49,6 +57,15 @@ Usage:
   rollcall apikey create [--tenant <slug>] [--name NAME] [--json]
   rollcall apikey list [--json]
   rollcall apikey revoke <id>
+  rollcall saml show <slug> [--json]
+  rollcall saml set <slug> [--metadata-url URL | --metadata-file FILE | --entity-id ID --sso-url URL --certificate FILE…]
+                    [--enabled on|off] [--want-assertions-signed on|off] [--want-response-signed on|off]
+                    [--idp-initiated on|off] [--email-attribute NAME] [--jit on|off] [--jit-directory ID]
+                    [--jit-role ROLE] [--json]
+  rollcall saml test <slug> [<testId>] [--json]
+  rollcall saml refresh <slug> [--json]
+  rollcall saml log <slug> [--errors] [--limit N] [--json]
+  rollcall saml remove <slug>
   rollcall oidc client create --name NAME --redirect-uri URI [--redirect-uri URI …] [--post-logout-redirect-uri URI …]
                               [--login-uri URI] [--auth-method client_secret_basic|client_secret_post|none] [--json]
   rollcall oidc client list [--json]
@@ -92,6 +109,19 @@ const OPTIONS = {
   'post-logout-redirect-uri': { type: 'string', multiple: true },
   'login-uri': { type: 'string' },
   'auth-method': { type: 'string' },
+  'metadata-url': { type: 'string' },
+  'metadata-file': { type: 'string' },
+  'entity-id': { type: 'string' },
+  'sso-url': { type: 'string' },
+  certificate: { type: 'string', multiple: true },
+  enabled: { type: 'string' },
+  'want-assertions-signed': { type: 'string' },
+  'want-response-signed': { type: 'string' },
+  'idp-initiated': { type: 'string' },
+  'email-attribute': { type: 'string' },
+  jit: { type: 'string' },
+  'jit-directory': { type: 'string' },
+  'jit-role': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -628,6 +658,13 @@ export async function main(argv: string[]): Promise<number> {
       return withAdmin(flags, (_admin, config, _lifecycle, store) =>
         oidcClientCommand(new OidcClients(store), arg, rest, flags, config),
       );
+    case 'saml show':
+    case 'saml set':
+    case 'saml test':
+    case 'saml refresh':
+    case 'saml log':
+    case 'saml remove':
+      return samlCommand(sub!, required(arg, '<slug>'), rest[0], flags);
     default:
       throw new UsageError(`Unknown command "${positionals.join(' ')}"`);
   }
@@ -651,11 +688,170 @@ export async function run(argv: string[]): Promise<void> {
     } else if (error instanceof SecretKeyError || error instanceof SecretKeyMismatchError) {
       process.stderr.write(`${error.message}\n`);
       process.exitCode = 1;
+    } else if (error instanceof SamlError) {
+      process.stderr.write(`${error.code}: ${error.reason}\n`);
+      process.exitCode = 1;
     } else if (error instanceof SchemaVersionError) {
       process.stderr.write(`${error.message}\n`);
       process.exitCode = 1;
     } else {
       throw error;
     }
+  }
+}
+
+// ---- rollcall saml … ----
+
+/** `saml set`'s flags as a change of the connection; what is not given stays. */
+function samlInput(flags: Flags): SamlConnectionInput {
+  const certificates = flags.certificate?.map((file) => readFileSync(file, 'utf8'));
+  const jitEnabled = onOff(flags.jit, '--jit');
+  const jit = {
+    ...(jitEnabled !== undefined && { enabled: jitEnabled }),
+    ...(flags['jit-directory'] !== undefined && { directoryId: flags['jit-directory'] }),
+    ...(flags['jit-role'] !== undefined && { defaultRole: flags['jit-role'] }),
+  };
+  const enabled = onOff(flags.enabled, '--enabled');
+  const wantAssertionsSigned = onOff(flags['want-assertions-signed'], '--want-assertions-signed');
+  const wantResponseSigned = onOff(flags['want-response-signed'], '--want-response-signed');
+  const allowIdpInitiated = onOff(flags['idp-initiated'], '--idp-initiated');
+  return {
+    ...(enabled !== undefined && { enabled }),
+    ...(flags['metadata-url'] !== undefined && { metadataUrl: flags['metadata-url'] }),
+    ...(flags['metadata-file'] !== undefined && {
+      metadataXml: readFileSync(flags['metadata-file'], 'utf8'),
+    }),
+    ...(flags['entity-id'] !== undefined && { entityId: flags['entity-id'] }),
+    ...(flags['sso-url'] !== undefined && { ssoUrl: flags['sso-url'] }),
+    ...(certificates !== undefined && { certificates }),
+    ...(wantAssertionsSigned !== undefined && { wantAssertionsSigned }),
+    ...(wantResponseSigned !== undefined && { wantResponseSigned }),
+    ...(allowIdpInitiated !== undefined && { allowIdpInitiated }),
+    ...(flags['email-attribute'] !== undefined && { emailAttribute: flags['email-attribute'] || null }),
+    ...(Object.keys(jit).length > 0 && { jit }),
+  };
+}
+
+function describeSaml(view: SamlConnectionView): string {
+  const state = view.configured ? (view.enabled ? 'on' : 'off') : 'not configured';
+  const lines = [
+    `SAML single sign-on of tenant ${view.tenant}: ${state}`,
+    '',
+    'For the IdP (Entra: Basic SAML Configuration):',
+    `  Identifier (Entity ID):  ${view.sp.entityId}`,
+    `  Reply URL (ACS URL):     ${view.sp.acsUrl}`,
+    `  Sign on URL:             ${view.sp.signOnUrl}`,
+    `  SP metadata:             ${view.sp.metadataUrl}`,
+  ];
+  if (!view.idp) return [...lines, '', 'No IdP yet: rollcall saml set <slug> --metadata-url URL'].join('\n');
+  const refresh = view.metadataRefreshError
+    ? `; the last refresh failed at ${view.metadataRefreshError.at}: ${view.metadataRefreshError.reason}`
+    : '';
+  lines.push(
+    '',
+    'The IdP:',
+    `  Entity ID:  ${view.idp.entityId}`,
+    `  SSO URL:    ${view.idp.ssoUrl}`,
+    `  Metadata:   ${view.metadataSource === 'url' ? `${view.metadataUrl} (fetched ${view.metadataRefreshedAt}, refreshed hourly${refresh})` : view.metadataSource}`,
+    ...view.idp.certificates.map(
+      (c) => `  Certificate ${c.fingerprint}  ${c.subject}  valid until ${c.notAfter}`,
+    ),
+    '',
+    'Options:',
+    `  Request signed Assertions:               ${view.wantAssertionsSigned ? 'on' : 'off'}`,
+    `  Request signed Authentication Response:  ${view.wantResponseSigned ? 'on' : 'off'}`,
+    `  IdP-initiated sign-in:                   ${view.allowIdpInitiated ? 'allowed' : 'refused'}`,
+    `  Email attribute:                         ${view.emailAttribute}`,
+    `  Just-In-Time provisioning:               ${view.jit.enabled ? `on, into directory ${view.jit.directoryId}${view.jit.defaultRole ? ` with role ${view.jit.defaultRole}` : ''}` : 'off'}`,
+    `  Last Test Connection:                    ${view.lastTest ? `${view.lastTest.status} (${view.lastTest.id})` : 'none'}`,
+  );
+  return lines.join('\n');
+}
+
+function describeTest(test: SamlTestView, slug: string): string {
+  if (test.status === 'pending')
+    return `Open this link in a browser within the hour and sign in at the IdP:\n\n  ${test.url}\n\nThen see what the IdP sent: rollcall saml test ${slug} ${test.id}`;
+  if (test.error) return `Test Connection ${test.id} failed: ${test.error.code}: ${test.error.reason}`;
+  const result = test.result!;
+  const outcome =
+    result.signIn === 'existing'
+      ? `signs in as ${result.user!.userName} (${result.user!.id}) with roles ${result.roles.join(', ') || '(none)'}`
+      : result.signIn === 'jit'
+        ? `would be created by Just-In-Time provisioning with roles ${result.roles.join(', ') || '(none)'}`
+        : `would be refused: ${result.refusal!.code}: ${result.refusal!.reason}`;
+  return [
+    `Test Connection ${test.id} succeeded: ${outcome}`,
+    `  NameID:  ${result.nameId}${result.nameIdFormat ? ` (${result.nameIdFormat})` : ''}`,
+    `  Email:   ${result.email} (from ${result.emailSource})`,
+    ...Object.entries(result.attributes).map(([name, values]) => `  ${name}: ${values.join(', ')}`),
+  ].join('\n');
+}
+
+async function samlCommand(
+  sub: string,
+  slug: string,
+  testId: string | undefined,
+  flags: Flags,
+): Promise<number> {
+  const config = loadConfig(flags as ConfigFlags);
+  const store = await openStore(config);
+  try {
+    const saml = new SamlConnectionService(store);
+    switch (sub) {
+      case 'show': {
+        const view = await saml.get(slug, config.publicUrl);
+        print(flags, view, describeSaml(view));
+        return 0;
+      }
+      case 'set': {
+        const input = samlInput(flags);
+        if (Object.keys(input).length === 0)
+          throw new UsageError('Nothing to change: give at least one setting');
+        const view = await saml.put(slug, input, config.publicUrl);
+        print(flags, view, describeSaml(view));
+        return 0;
+      }
+      case 'test': {
+        const test = testId
+          ? await saml.test(slug, testId, config.publicUrl)
+          : await saml.startTest(slug, config.publicUrl);
+        print(flags, test, describeTest(test, slug));
+        return test.status === 'failed' ? 1 : 0;
+      }
+      case 'refresh': {
+        const { outcome, connection } = await saml.refresh(slug, config.publicUrl);
+        print(
+          flags,
+          { refresh: outcome, connection },
+          outcome.ok
+            ? outcome.changed
+              ? `Refreshed the metadata of ${slug}: ${[...outcome.added.map((f) => `+${f}`), ...outcome.removed.map((f) => `-${f}`)].join(' ') || 'entity ID or SSO URL changed'}`
+              : `Refreshed the metadata of ${slug}: unchanged`
+            : `The metadata of ${slug} could not be refreshed; the last good metadata stays in use: ${outcome.reason}`,
+        );
+        return outcome.ok ? 0 : 1;
+      }
+      case 'log': {
+        const limit = flags.limit === undefined ? 100 : Number(flags.limit);
+        if (!Number.isInteger(limit) || limit < 1)
+          throw new UsageError('--limit must be a positive whole number');
+        const entries = await saml.log(slug, { limit, ...(flags.errors && { outcome: 'refused' as const }) });
+        if (flags.json) process.stdout.write(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
+        else
+          process.stdout.write(
+            entries.length
+              ? `${entries.map((e) => `${e.at}  ${e.outcome.padEnd(9)} ${e.email ?? '-'}  ${e.code ? `${e.code}: ${e.reason}` : (e.reason ?? '')}  (${e.id})`.trimEnd()).join('\n')}\n`
+              : 'No sign-ins logged.\n',
+          );
+        return 0;
+      }
+      default: {
+        await saml.remove(slug);
+        print(flags, { removed: slug }, `Removed the SAML connection of tenant ${slug}`);
+        return 0;
+      }
+    }
+  } finally {
+    await store.close();
   }
 }

@@ -53,9 +53,6 @@ export interface SamlConnectionInput {
   };
 }
 
-/** A certificate as the admin sees it. */
-export type CertificateView = Omit<SigningCertificate, 'pem'> & { readonly pem: string };
-
 /** The SP values the admin pastes into the IdP (Entra's Basic SAML Configuration). */
 export interface SpValues {
   /** "Identifier (Entity ID)" */
@@ -77,7 +74,7 @@ export interface SamlConnectionView {
   readonly idp: {
     readonly entityId: string;
     readonly ssoUrl: string;
-    readonly certificates: CertificateView[];
+    readonly certificates: SigningCertificate[];
   } | null;
   readonly metadataSource: MetadataSource | null;
   readonly metadataUrl: string | null;
@@ -227,7 +224,11 @@ export class SamlConnectionService {
         input.nameAttributes === undefined
           ? (was?.nameAttributes ?? {})
           : cleanNames(input.nameAttributes ?? {}),
-      jit: await this.checkJit(tenant, { ...(was?.jit ?? DEFAULT_JIT), ...input.jit }),
+      // Checked when changed: a JIT directory deleted since must not block switching the connection off.
+      jit:
+        input.jit === undefined && was
+          ? was.jit
+          : await this.checkJit(tenant, { ...(was?.jit ?? DEFAULT_JIT), ...input.jit }),
     };
     // Normalises the certificates (PEM, duplicates dropped) and checks every value the core needs.
     const connection = connectionOf(settings);

@@ -15,7 +15,7 @@ import type { TenantRecord } from '../store/ports.js';
 import type { Store } from '../store/store.js';
 import { newId } from './clock.js';
 import { refreshMetadata } from './saml-maintenance.js';
-import { findPerson, type Person, provisionJustInTime, rolesOfPerson } from './saml-people.js';
+import { findPerson, provisionJustInTime, rolesOfPerson } from './saml-people.js';
 import { connectionOf, parseSamlSettings, type SamlSettings } from './saml-settings.js';
 import {
   type SamlTestResult,
@@ -147,8 +147,7 @@ export class SamlSignInService {
       if (found.tenant) await this.logRefusal(found.tenant.id, reference, found.error, {});
       return { kind: 'refused', error: found.error, reference };
     }
-    const { tenant } = found;
-    let { record, settings } = found;
+    const { tenant, record, settings } = found;
     const now = new Date();
     const peeked = peekInResponseTo(input.samlResponse);
     const testId =
@@ -159,23 +158,16 @@ export class SamlSignInService {
       return { kind: 'refused', error, reference };
     }
 
-    const sp = this.sp(context, tenant);
-    let claimed: SamlRequestRecord | undefined;
-    let signIn: SamlSignIn;
+    let accepted: { signIn: SamlSignIn; claimed?: SamlRequestRecord };
     try {
-      try {
-        signIn = await this.validate(input.samlResponse, tenant, sp, settings, (request) => {
-          claimed = request;
-        });
-      } catch (error) {
-        // A certificate we do not have: the IdP may have rolled over since the last refresh.
-        const refreshed = await this.refreshOnDemand(error, record, now);
-        if (!refreshed) throw error;
-        ({ record, settings } = refreshed);
-        signIn = await this.validate(input.samlResponse, tenant, sp, settings, (request) => {
-          claimed = request;
-        });
-      }
+      accepted = await this.accept(
+        input.samlResponse,
+        tenant,
+        this.sp(context, tenant),
+        record,
+        settings,
+        now,
+      );
     } catch (error) {
       if (!(error instanceof SamlError)) throw error;
       await this.logRefusal(tenant.id, reference, error, { testId });
@@ -184,60 +176,106 @@ export class SamlSignInService {
         : undefined;
       return { kind: 'refused', error, reference, ...(test && { test }) };
     }
+    const { signIn, claimed } = accepted;
 
     if (claimed?.testId) {
       const test = await this.completeTest(tenant, context, claimed.testId, {
         result: await this.dryRun(tenant.id, signIn, settings),
       });
-      await this.appendLog(tenant.id, reference, 'test', { signIn });
-      return { kind: 'test', test: test!, reference };
+      if (test) {
+        await this.appendLog(tenant.id, reference, 'test', { signIn });
+        return { kind: 'test', test, reference };
+      }
+    }
+    // The peek above only chose which refusal to show; a switched-off connection signs in nobody.
+    if (!record.enabled || claimed?.testId) {
+      const error = claimed?.testId
+        ? new SamlError('TEST_NOT_PENDING', `Test Connection ${claimed.testId} is gone`)
+        : disabled(tenant);
+      await this.logRefusal(tenant.id, reference, error, { signIn });
+      return { kind: 'refused', error, reference };
     }
 
-    let person: Person;
-    let jit = false;
+    let signedIn: SignedIn;
     try {
-      person = await findPerson(this.store, tenant.id, signIn.email, settings);
-      if (person.kind === 'jit') {
-        person = await provisionJustInTime(this.store, tenant.id, signIn, person, settings);
-        jit = true;
-      }
+      signedIn = await this.signInPerson(tenant.id, signIn, settings);
     } catch (error) {
       if (!(error instanceof SamlError)) throw error;
       await this.logRefusal(tenant.id, reference, error, { signIn });
       return { kind: 'refused', error, reference };
     }
-    const existing = person as Extract<Person, { kind: 'existing' }>;
     const session = await this.options.sessions.start({
       tenantId: tenant.id,
-      directoryId: existing.directoryId,
-      userId: existing.user.id,
+      directoryId: signedIn.directoryId,
+      userId: signedIn.userId,
       nameId: signIn.nameId,
       email: signIn.email,
       ...(signIn.sessionIndex && { sessionIndex: signIn.sessionIndex }),
     });
     await this.appendLog(tenant.id, reference, 'signed_in', {
       signIn,
-      directoryId: existing.directoryId,
-      userId: existing.user.id,
-      reason: jit ? 'created by Just-In-Time provisioning' : null,
+      directoryId: signedIn.directoryId,
+      userId: signedIn.userId,
+      reason: signedIn.jit ? 'created by Just-In-Time provisioning' : null,
     });
+    // SP-initiated: where the AuthnRequest said (never what came back with the answer); IdP-initiated: a
+    // RelayState the IdP sent, when it is a path on our origin.
     const relayState = claimed
       ? (claimed.relayState ?? undefined)
       : safeRelayState(input.relayState, { origin: context.publicUrl });
     return {
       kind: 'signed-in',
       session,
-      signedIn: {
-        tenantId: tenant.id,
-        directoryId: existing.directoryId,
-        userId: existing.user.id,
-        email: signIn.email,
-        name: displayNameOf(existing.user.data),
-        roles: await rolesOfPerson(this.store, tenant.id, existing),
-        jit,
-      },
+      signedIn,
       redirectTo: relayState ?? `/sso/${encodeURIComponent(tenant.slug)}/signed-in`,
       reference,
+    };
+  }
+
+  /**
+   * Validates the response; when a signature fails and the connection has a metadata URL, fetches the
+   * metadata once (a rollover) and validates again. Throws a SamlError when refused.
+   */
+  private async accept(
+    samlResponse: unknown,
+    tenant: TenantRecord,
+    sp: ServiceProvider,
+    record: SamlConnectionRecord,
+    settings: SamlSettings,
+    now: Date,
+  ): Promise<{ signIn: SamlSignIn; claimed?: SamlRequestRecord }> {
+    let claimed: SamlRequestRecord | undefined;
+    const onClaim = (request: SamlRequestRecord) => {
+      claimed = request;
+    };
+    let signIn: SamlSignIn;
+    try {
+      signIn = await this.validate(samlResponse, tenant, sp, settings, onClaim);
+    } catch (error) {
+      const refreshed = await this.refreshOnDemand(error, record, now);
+      if (!refreshed) throw error;
+      signIn = await this.validate(samlResponse, tenant, sp, refreshed, onClaim);
+    }
+    return { signIn, ...(claimed && { claimed }) };
+  }
+
+  /** The person the response names, as a user of the tenant: found, or created by JIT. */
+  private async signInPerson(
+    tenantId: string,
+    signIn: SamlSignIn,
+    settings: SamlSettings,
+  ): Promise<SignedIn> {
+    const found = await findPerson(this.store, tenantId, signIn.email, settings);
+    const person =
+      found.kind === 'jit' ? await provisionJustInTime(this.store, tenantId, signIn, found, settings) : found;
+    return {
+      tenantId,
+      directoryId: person.directoryId,
+      userId: person.user.id,
+      email: signIn.email,
+      name: displayNameOf(person.user.data),
+      roles: await rolesOfPerson(this.store, tenantId, person),
+      jit: found.kind === 'jit',
     };
   }
 
@@ -292,7 +330,7 @@ export class SamlSignInService {
     error: unknown,
     record: SamlConnectionRecord,
     now: Date,
-  ): Promise<{ record: SamlConnectionRecord; settings: SamlSettings } | undefined> {
+  ): Promise<SamlSettings | undefined> {
     if (!(error instanceof SamlError) || error.code !== 'SIGNATURE_INVALID' || !record.metadataUrl)
       return undefined;
     const last = Math.max(
@@ -303,7 +341,7 @@ export class SamlSignInService {
     const outcome = await refreshMetadata(this.store, record, now.toISOString(), this.options.fetchOptions);
     if (!outcome.ok || outcome.added.length === 0) return undefined;
     const fresh = await this.store.repositories.saml.connection(record.tenantId);
-    return fresh && { record: fresh, settings: parseSamlSettings(fresh.config) };
+    return fresh && parseSamlSettings(fresh.config);
   }
 
   /** What a real sign-in would do with this response, changing nothing (no JIT, no session). */

@@ -10,7 +10,7 @@ import {
   ssoPurgeJob,
 } from '../../src/directory/saml-maintenance.js';
 import { SamlError } from '../../src/saml/errors.js';
-import { createKeyPair, TestIdp } from '../../src/saml/testing/test-idp.js';
+import { createKeyPair, TestIdp, toBase64 } from '../../src/saml/testing/test-idp.js';
 import { startServer, type TestDirectory, type TestServer } from '../support/rollcall-server.js';
 import {
   browserGet,
@@ -408,6 +408,28 @@ describe('Test Connection', () => {
     }
   });
 
+  it("does not let an unsolicited response borrow a test's request to get past a switched-off connection", async () => {
+    await server.api('PUT', '/tenants/acme/saml', { enabled: false });
+    try {
+      const started = await server.api('POST', '/tenants/acme/saml/test');
+      const login = await browserGet(started.body.url);
+      const request = await idp.receive(login.location!, await spMetadata(server, 'acme'));
+      // A signed assertion answering nothing, in an unsigned Response that names the test's request.
+      const xml = await idp.respondXml(spOf(server, 'acme'), person('ada@acme.test'));
+      const edited = xml.replace('<samlp:Response ', `<samlp:Response InResponseTo="${request.id}" `);
+      expect(edited).not.toBe(xml);
+      const refused = await browserPost(`${server.url}/sso/acme/saml/acs`, {
+        SAMLResponse: toBase64(edited),
+      });
+      await expectRefused(server, 'acme', refused, 'SSO_DISABLED');
+      expect((await server.api('GET', `/tenants/acme/saml/test/${started.body.id}`)).body.status).toBe(
+        'pending',
+      );
+    } finally {
+      await server.api('PUT', '/tenants/acme/saml', { enabled: true });
+    }
+  });
+
   it('refuses unknown test links and answers 404 for unknown tests', async () => {
     const page = await browserGet(
       `${server.url}/sso/acme/saml/login?test=00000000-0000-4000-8000-000000000000`,
@@ -415,6 +437,39 @@ describe('Test Connection', () => {
     expect(page.status).toBe(404);
     const api = await server.api('GET', '/tenants/acme/saml/test/00000000-0000-4000-8000-000000000000');
     expect(api).toMatchObject({ status: 404, body: { code: 'SAML_TEST_NOT_FOUND' } });
+  });
+});
+
+describe('deleting a tenant', () => {
+  it('deletes its connection, sessions, tests, replay cache and sign-in log with it', async () => {
+    const gone = await server.createDirectory('gone', { name: 'staff' });
+    await gone.scim('POST', '/Users', { userName: 'x@gone.test', emails: [{ value: 'x@gone.test' }] });
+    await connect(server, 'gone', idp);
+    const acs = await signInIdpInitiated(server, 'gone', idp, person('x@gone.test'));
+    expect(acs.status).toBe(303);
+    await server.api('POST', '/tenants/gone/saml/test');
+    const tenantId = (await server.admin.tenant('gone')).id;
+    expect((await server.api('DELETE', '/tenants/gone')).status).toBe(204);
+    const raw = await connectRaw(server.location);
+    try {
+      for (const table of [
+        'saml_connections',
+        'saml_requests',
+        'saml_tests',
+        'saml_assertions',
+        'sso_sessions',
+        'sso_log',
+      ]) {
+        const rows = await raw.query<{ n: number }>(
+          `select count(*) as n from ${table} where tenant_id = $1`,
+          [tenantId],
+        );
+        expect(Number(rows[0]!.n), table).toBe(0);
+      }
+    } finally {
+      await raw.close();
+    }
+    expect((await browserGet(`${server.url}/sso/gone/session`, acs.cookie)).status).toBe(401);
   });
 });
 

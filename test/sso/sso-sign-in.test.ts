@@ -353,6 +353,8 @@ describe('Just-In-Time provisioning', () => {
       expect((await server.api('DELETE', `/directories/${doomed.id}`)).status).toBe(204);
       const acs = await signInSpInitiated(server, 'acme', idp, person('orphan@acme.test'));
       await expectRefused(server, 'acme', acs, 'JIT_FAILED');
+      // The stale JIT setting does not block other changes, such as switching the connection off.
+      expect((await server.api('PUT', '/tenants/acme/saml', { enabled: true })).status).toBe(200);
     } finally {
       await connect(server, 'acme', idp, { jit: { enabled: false, directoryId: null } });
     }

@@ -71,7 +71,11 @@ export class OidcHost {
   }
 
   private async build(issuer: string): Promise<Built> {
-    this.keySet ??= this.keys.current();
+    // A failed first load (the database away for a moment) is not kept: the next request tries again.
+    this.keySet ??= this.keys.current().catch((error) => {
+      this.keySet = undefined;
+      throw error;
+    });
     this.startReloading();
     let built = this.built.get(issuer);
     if (!built) {

@@ -10,9 +10,16 @@ const storeFree = [
   'src/saml/**',
   'test/architecture.test.ts',
   'src/directory/password-hash.test.ts',
+  'src/oidc/secret-box.test.ts',
+  'src/secret-key.test.ts',
 ];
 /** The browser suite (Chromium against a running rollcall): once, on SQLite, to keep CI fast. */
 const sqliteOnly = ['test/console/console-browser.test.ts'];
+/**
+ * The secret key every `rollcall start` a test spawns gets (PostgreSQL requires one, and the nodes of
+ * one test share it). A test about the key itself passes its own environment.
+ */
+const testSecretKey = Buffer.from("rollcall tests' secret key: not a secret!").toString('base64');
 const databaseUrl = process.env.ROLLCALL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** Test schemas are named rc_test_{pid}_…; a run that was killed leaves its own behind. */
@@ -67,7 +74,11 @@ export default defineConfig(async () => {
       name,
       include,
       exclude: name === 'sqlite' ? postgresOnly : [...storeFree, ...sqliteOnly],
-      env: { ROLLCALL_TEST_STORE: name, ROLLCALL_TEST_DATABASE_URL: databaseUrl },
+      env: {
+        ROLLCALL_TEST_STORE: name,
+        ROLLCALL_TEST_DATABASE_URL: databaseUrl,
+        ROLLCALL_SECRET_KEY: testSecretKey,
+      },
     },
   });
   return {

@@ -18,9 +18,17 @@ import {
 import type { SamlTestView } from './directory/saml-tests.js';
 import { buildApp } from './http/app.js';
 import { directoryJson, matchJson, userSummary } from './http/routes/api/views.js';
+import { OidcClients } from './oidc/oidc-clients.js';
+import { SecretKeyMismatchError } from './oidc/signing-keys.js';
 import { SamlError } from './saml/errors.js';
 import { ScimError } from './scim/errors.js';
+import { loadSecretKey, SecretKeyError } from './secret-key.js';
 import type { AccountMatch } from './store/kysely/lifecycle-repository.js';
+import {
+  CLIENT_AUTH_METHODS,
+  type ClientAuthMethod,
+  type OidcClientRecord,
+} from './store/kysely/oidc-client-repository.js';
 import { SchemaVersionError } from './store/migrations/migrate.js';
 import type { LogEntry, TokenRecord } from './store/ports.js';
 import { Store, type StoreOptions } from './store/store.js';
@@ -62,10 +70,16 @@ Usage:
   rollcall saml log <slug> [--errors] [--limit N] [--json]
   rollcall saml remove <slug>
 ${CONSOLE_USAGE}
+  rollcall oidc client create --name NAME --redirect-uri URI [--redirect-uri URI …] [--post-logout-redirect-uri URI …]
+                              [--login-uri URI] [--auth-method client_secret_basic|client_secret_post|none] [--json]
+  rollcall oidc client list [--json]
+  rollcall oidc client delete <clientId>
 
 Every command takes --data DIR (env ROLLCALL_DATA, default ./data) or --database-url postgres://… (env
 DATABASE_URL) and works on the same store as a running server. start runs pending migrations unless given
 --no-migrate, which makes it refuse a schema that "rollcall migrate" has not brought up to date.
+start needs a secret key: ROLLCALL_SECRET_KEY (required with PostgreSQL, the same on every node), else the
+embedded store's {data}/secret.key, created on first start.
 `;
 
 const OPTIONS = {
@@ -96,6 +110,10 @@ const OPTIONS = {
   status: { type: 'string' },
   errors: { type: 'boolean' },
   limit: { type: 'string' },
+  'redirect-uri': { type: 'string', multiple: true },
+  'post-logout-redirect-uri': { type: 'string', multiple: true },
+  'login-uri': { type: 'string' },
+  'auth-method': { type: 'string' },
   'metadata-url': { type: 'string' },
   'metadata-file': { type: 'string' },
   'entity-id': { type: 'string' },
@@ -280,8 +298,13 @@ async function allTenants(admin: AdminService) {
   }
 }
 
+function oidcClientJson(client: OidcClientRecord, publicUrl: string) {
+  return { ...client, issuer: `${publicUrl}/oidc`, relayState: `/oidc/launch/${client.id}` };
+}
+
 async function start(flags: Flags): Promise<void> {
   const config = loadConfig(flags as ConfigFlags);
+  const secretKey = loadSecretKey(config);
   let onConnectionError: ((error: Error) => void) | undefined;
   const store = await openStore(config, {
     migrations: flags['no-migrate'] ? 'verify' : 'apply',
@@ -292,7 +315,15 @@ async function start(flags: Flags): Promise<void> {
     publicUrl: config.publicUrl,
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
     logRetentionDays: config.logRetentionDays,
+    secretKey,
   });
+  try {
+    await app.oidc?.verifySecretKey();
+  } catch (error) {
+    await app.close();
+    await store.close();
+    throw error;
+  }
   onConnectionError = (error) => app.server.log.warn({ err: error }, 'an idle database connection failed');
   await app.server.listen({ port: config.port, host: config.host });
   if (store.migrated.length > 0) app.server.log.info({ migrations: store.migrated }, 'migrated the database');
@@ -336,6 +367,75 @@ async function migrate(flags: Flags): Promise<number> {
     return 0;
   } finally {
     await store.close();
+  }
+}
+
+/** `rollcall oidc client create|list|delete`: the vendor's apps that sign users in over OpenID Connect. */
+async function oidcClientCommand(
+  clients: OidcClients,
+  action: string | undefined,
+  rest: string[],
+  flags: Flags,
+  config: Config,
+): Promise<number> {
+  switch (action) {
+    case 'create': {
+      const method = flags['auth-method'];
+      if (method !== undefined && !CLIENT_AUTH_METHODS.includes(method as ClientAuthMethod))
+        throw new UsageError(`--auth-method must be one of ${CLIENT_AUTH_METHODS.join(', ')}`);
+      const redirectUris = flags['redirect-uri'] ?? [];
+      if (redirectUris.length === 0) throw new UsageError('Missing --redirect-uri');
+      const { client, secret } = await clients.create({
+        name: required(flags.name, '--name'),
+        redirectUris,
+        postLogoutRedirectUris: flags['post-logout-redirect-uri'] ?? [],
+        loginUri: flags['login-uri'] ?? null,
+        ...(method !== undefined && { tokenEndpointAuthMethod: method as ClientAuthMethod }),
+      });
+      const json = oidcClientJson(client, config.publicUrl);
+      print(
+        flags,
+        { ...json, secret },
+        [
+          `Registered OpenID Connect client ${client.name}`,
+          '',
+          `Issuer:        ${json.issuer}`,
+          `Client ID:     ${client.id}`,
+          ...(secret === null
+            ? ['Client secret: none (a public client: PKCE alone)']
+            : [`Client secret: ${secret}`]),
+          `Redirect URIs: ${client.redirectUris.join(' ')}`,
+          ...(secret === null ? [] : ['', 'The secret is shown this once; store it now.']),
+        ].join('\n'),
+      );
+      return 0;
+    }
+    case 'list': {
+      const all = await clients.list();
+      if (flags.json)
+        process.stdout.write(
+          all.map((c) => `${JSON.stringify(oidcClientJson(c, config.publicUrl))}\n`).join(''),
+        );
+      else
+        process.stdout.write(
+          all.length
+            ? `${all.map((c) => `${c.id}  ${c.name}  ${c.tokenEndpointAuthMethod}  ${c.redirectUris.join(' ')}`).join('\n')}\n`
+            : 'No OpenID Connect clients.\n',
+        );
+      return 0;
+    }
+    case 'delete': {
+      const id = required(rest[0], '<clientId>');
+      await clients.delete(id);
+      print(
+        flags,
+        { deleted: id },
+        `Deleted OpenID Connect client ${id}: its sign-ins and tokens stop working`,
+      );
+      return 0;
+    }
+    default:
+      throw new UsageError('oidc client takes "create", "list" or "delete <clientId>"');
   }
 }
 
@@ -573,6 +673,10 @@ export async function main(argv: string[]): Promise<number> {
         print(flags, key, `Revoked API key ${key.id} (${key.prefix}…)`);
         return 0;
       });
+    case 'oidc client':
+      return withAdmin(flags, (_admin, config, _lifecycle, store) =>
+        oidcClientCommand(new OidcClients(store), arg, rest, flags, config),
+      );
     case 'saml show':
     case 'saml set':
     case 'saml test':
@@ -617,6 +721,9 @@ export async function run(argv: string[]): Promise<void> {
       process.exitCode = 2;
     } else if (error instanceof ScimError) {
       process.stderr.write(`${error.detail}\n`);
+      process.exitCode = 1;
+    } else if (error instanceof SecretKeyError || error instanceof SecretKeyMismatchError) {
+      process.stderr.write(`${error.message}\n`);
       process.exitCode = 1;
     } else if (error instanceof SamlError) {
       process.stderr.write(`${error.code}: ${error.reason}\n`);

@@ -69,6 +69,15 @@ describe('layering', () => {
     expect(offending).toEqual([]);
   });
 
+  it('lets oidc/ use directory/, scim/ and store/, never http/, the CLI or the SAML internals', () => {
+    const offending = all
+      .filter((i) => layer(i.file) === 'oidc' && i.specifier.startsWith('.'))
+      .filter((i) => !['oidc', 'directory', 'scim', 'store'].includes(target(i)))
+      .map((i) => `${relative(SRC, i.file)} imports ${i.specifier}`);
+    expect(offending).toEqual([]);
+    expect(all.some((i) => layer(i.file) === 'oidc' && target(i) === 'store')).toBe(true);
+  });
+
   it('lets http/ reach the store only for types: the work goes through directory/', () => {
     const offending = all
       .filter((i) => layer(i.file) === 'http' && i.specifier.startsWith('.'))

@@ -7,10 +7,14 @@ import { ProvisioningService } from '../directory/provisioning-service.js';
 import { certificateExpiryJob, metadataRefreshJob, ssoPurgeJob } from '../directory/saml-maintenance.js';
 import { SamlSignInService } from '../directory/saml-sign-in.js';
 import { SsoSessions } from '../directory/sso-sessions.js';
+import { OidcHost } from '../oidc/oidc-host.js';
+import type { RotationPolicy } from '../oidc/signing-keys.js';
+import { ssoPortOf } from '../oidc/sso-port.js';
 import type { FetchIdpMetadataOptions } from '../saml/fetch-idp-metadata.js';
 import type { Store } from '../store/store.js';
 import { rewriteEntraUrl } from './entra-url.js';
 import { apiPlugin } from './routes/api/api-plugin.js';
+import { oidcPlugin } from './routes/oidc/oidc-plugin.js';
 import { MAX_BODY_BYTES } from './routes/scim/discovery.js';
 import { scimPlugin } from './routes/scim/scim-plugin.js';
 import { ssoPlugin } from './routes/sso/sso-plugin.js';
@@ -23,6 +27,15 @@ export interface AppOptions {
   readonly logger?: boolean | object;
   /** Days provisioning-log rows are kept (default 30); the server purges older ones hourly. */
   readonly logRetentionDays?: number;
+  /**
+   * The secret key (see secret-key.ts) that seals the OpenID Provider's keys and records. With it,
+   * the OpenID Provider for the host app is served under `/oidc`; without it, not.
+   */
+  readonly secretKey?: Buffer;
+  /** When the OpenID Provider's signing keys rotate (default: see oidc/signing-keys.ts). */
+  readonly oidcKeyRotation?: RotationPolicy;
+  /** The clock the OpenID Provider's key rotation reads (tests move it; default Date.now). */
+  readonly oidcClock?: () => number;
   /** How IdP metadata is fetched from its URL (timeout, size; tests allow plain http to a local IdP). */
   readonly samlMetadataFetch?: FetchIdpMetadataOptions;
 }
@@ -32,6 +45,8 @@ export interface App {
   readonly log: ProvisioningLog;
   /** The hourly jobs (log retention, soft-deleted users, token expiry); started when the server is ready. */
   readonly maintenance: Maintenance;
+  /** The OpenID Provider, when the app was given a secret key. */
+  readonly oidc: OidcHost | undefined;
   /** Stops accepting requests, drains in-flight ones and flushes the provisioning log. */
   close(): Promise<void>;
 }
@@ -54,18 +69,33 @@ export async function buildApp(options: AppOptions): Promise<App> {
     server.log.error({ err: error }, 'provisioning log write failed'),
   );
   const service = new ProvisioningService(options.store);
+  const sessions = new SsoSessions(options.store);
+  const sso = ssoPortOf(options.store, sessions);
+  const oidc = options.secretKey
+    ? new OidcHost({
+        store: options.store,
+        secretKey: options.secretKey,
+        sso,
+        log: server.log,
+        ...(options.oidcKeyRotation && { rotation: options.oidcKeyRotation }),
+        ...(options.oidcClock && { clock: options.oidcClock }),
+      })
+    : undefined;
   const maintenance = new Maintenance(
     [
       ...serverJobs(options.store, { logRetentionDays: options.logRetentionDays }),
+      ...(oidc ? [oidc.purgeJob()] : []),
       metadataRefreshJob(options.store, options.samlMetadataFetch),
       certificateExpiryJob(options.store),
       ssoPurgeJob(options.store, options.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS),
     ],
     server.log,
   );
-  const sessions = new SsoSessions(options.store);
   server.addHook('onReady', async () => maintenance.start());
-  server.addHook('onClose', async () => maintenance.stop());
+  server.addHook('onClose', async () => {
+    oidc?.stop();
+    await maintenance.stop();
+  });
   const publicUrl = options.publicUrl?.replace(/\/+$/, '');
 
   server.decorateRequest('scim', null as never);
@@ -119,11 +149,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
     ssoSessions: sessions,
     ...(options.samlMetadataFetch && { samlMetadataFetch: options.samlMetadataFetch }),
   });
+  if (oidc) await server.register(oidcPlugin, { prefix: '/oidc', host: oidc, store: options.store, sso });
 
   return {
     server,
     log,
     maintenance,
+    oidc,
     async close() {
       closing = true;
       // Connections that finish a response just as close() starts go idle after fastify closed the

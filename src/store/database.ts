@@ -19,6 +19,10 @@ export interface Database {
   tenant_domains: TenantDomainTable;
   account_matches: AccountMatchTable;
   group_role_rules: GroupRoleRuleTable;
+  oidc_clients: OidcClientTable;
+  oidc_signing_keys: OidcSigningKeyTable;
+  oidc_payloads: OidcPayloadTable;
+  oidc_accounts: OidcAccountTable;
   saml_connections: SamlConnectionTable;
   saml_requests: SamlRequestTable;
   saml_tests: SamlTestTable;
@@ -216,6 +220,58 @@ export interface ApiKeyTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+}
+
+/** An app of the vendor that signs users in over OpenID Connect. */
+export interface OidcClientTable {
+  id: string;
+  name: string;
+  /** JSON array of the exact redirect URIs. */
+  redirect_uris: string;
+  /** JSON array of the exact URIs the app may ask to be sent back to after sign-out. */
+  post_logout_redirect_uris: string;
+  /** The app's own sign-in URL, where an IdP-initiated sign-in is handed over (OIDC third-party login). */
+  login_uri: string | null;
+  /** `client_secret_basic`, `client_secret_post`, or `none` (a public client: no secret, PKCE alone). */
+  token_endpoint_auth_method: string;
+  /** The first characters of the secret, shown in listings. */
+  secret_prefix: string | null;
+  /** SHA-256 of the secret, hex. The secret itself is never stored. */
+  secret_hash: string | null;
+  created_at: string;
+}
+
+/** The provider's signing keys; the private half sealed with the secret key. */
+export interface OidcSigningKeyTable {
+  kid: string;
+  generation: number;
+  alg: string;
+  /** JSON: the public JWK, as published. */
+  public_jwk: string;
+  /** The private JWK, AES-256-GCM sealed, base64url. */
+  sealed_private_jwk: string;
+  created_at: string;
+  /** When the key starts signing; until then it is only published, so verifiers learn it first. */
+  signs_from: string;
+}
+
+/** oidc-provider's records (sessions, interactions, codes, tokens, grants), sealed. */
+export interface OidcPayloadTable {
+  model: string;
+  id_hash: string;
+  sealed_payload: string;
+  grant_hash: string | null;
+  uid_hash: string | null;
+  user_code_hash: string | null;
+  expires_at: string | null;
+  consumed_at: string | null;
+}
+
+/** Which tenant a signed-in account (a SCIM user id) belongs to, for claims at token time. */
+export interface OidcAccountTable {
+  account_id: string;
+  tenant_id: string;
+  signed_in_at: string;
 }
 
 /** A tenant's SAML connection (at most one per tenant). */

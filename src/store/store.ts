@@ -10,6 +10,10 @@ import { EventRepository } from './kysely/event-repository.js';
 import { GroupRepository } from './kysely/group-repository.js';
 import { LifecycleRepository } from './kysely/lifecycle-repository.js';
 import { LogRepository } from './kysely/log-repository.js';
+import { OidcAccountRepository } from './kysely/oidc-account-repository.js';
+import { OidcClientRepository } from './kysely/oidc-client-repository.js';
+import { OidcKeyRepository } from './kysely/oidc-key-repository.js';
+import { OidcPayloadRepository } from './kysely/oidc-payload-repository.js';
 import { SamlRepository } from './kysely/saml-repository.js';
 import { SsoSessionRepository } from './kysely/sso-session-repository.js';
 import { TenantRepository } from './kysely/tenant-repository.js';
@@ -27,6 +31,10 @@ export interface Repositories {
   readonly apiKeys: ApiKeyRepository;
   readonly events: EventRepository;
   readonly lifecycle: LifecycleRepository;
+  readonly oidcClients: OidcClientRepository;
+  readonly oidcKeys: OidcKeyRepository;
+  readonly oidcPayloads: OidcPayloadRepository;
+  readonly oidcAccounts: OidcAccountRepository;
   readonly saml: SamlRepository;
   readonly ssoSessions: SsoSessionRepository;
   readonly tenantUsers: TenantUserRepository;
@@ -73,6 +81,10 @@ function repositoriesOf(db: Kysely<Database>, dialect: DialectName): Repositorie
     apiKeys: new ApiKeyRepository(db),
     events: new EventRepository(db),
     lifecycle: new LifecycleRepository(db),
+    oidcClients: new OidcClientRepository(db),
+    oidcKeys: new OidcKeyRepository(db),
+    oidcPayloads: new OidcPayloadRepository(db),
+    oidcAccounts: new OidcAccountRepository(db),
     saml: new SamlRepository(db),
     ssoSessions: new SsoSessionRepository(db),
     tenantUsers: new TenantUserRepository(db),

@@ -7,6 +7,7 @@ import { lifecycle } from './0003-lifecycle.js';
 import { performanceTuning } from './0004-performance.js';
 import { sso } from './0006-sso.js';
 import { consoleSchema } from './0007-console.js';
+import { oidc } from './0008-oidc.js';
 
 function provider(driver: StoreDriver): MigrationProvider {
   return {
@@ -18,6 +19,7 @@ function provider(driver: StoreDriver): MigrationProvider {
         '0004-performance': performanceTuning(driver.name),
         '0006-sso': sso(driver.name),
         '0007-console': consoleSchema(driver.name),
+        '0008-oidc': oidc(driver.name),
       };
     },
   };

@@ -12,6 +12,7 @@ import {
   SamlConnectionNotFoundError,
   SamlTestNotFoundError,
 } from '../../../directory/saml-connection-service.js';
+import { OidcClientNotFoundError } from '../../../oidc/oidc-clients.js';
 import { SamlError } from '../../../saml/errors.js';
 import { ScimError } from '../../../scim/errors.js';
 
@@ -30,6 +31,7 @@ export const API_ERRORS = {
   GROUP_NOT_FOUND: 404,
   API_KEY_NOT_FOUND: 404,
   MATCH_NOT_FOUND: 404,
+  OIDC_CLIENT_NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   NOT_FOUND: 404,
   VALIDATION_FAILED: 400,
@@ -80,6 +82,7 @@ const NOT_FOUND: readonly [abstract new (...args: never[]) => Error, ApiErrorCod
   [GroupNotFoundError, 'GROUP_NOT_FOUND'],
   [ApiKeyNotFoundError, 'API_KEY_NOT_FOUND'],
   [AccountMatchNotFoundError, 'MATCH_NOT_FOUND'],
+  [OidcClientNotFoundError, 'OIDC_CLIENT_NOT_FOUND'],
   [SamlConnectionNotFoundError, 'SAML_NOT_CONFIGURED'],
   [SamlTestNotFoundError, 'SAML_TEST_NOT_FOUND'],
 ];

@@ -6,6 +6,7 @@ import { authenticateApiKey } from '../../../directory/api-keys.js';
 import { LifecycleService } from '../../../directory/lifecycle-service.js';
 import { DEFAULT_LOG_RETENTION_DAYS } from '../../../directory/log-retention.js';
 import { SamlConnectionService } from '../../../directory/saml-connection-service.js';
+import { OidcClients } from '../../../oidc/oidc-clients.js';
 import type { FetchIdpMetadataOptions } from '../../../saml/fetch-idp-metadata.js';
 import type { Store } from '../../../store/store.js';
 import { ApiError, toApiError } from './api-errors.js';
@@ -16,6 +17,7 @@ import { groupRoleRoutes } from './group-roles.js';
 import { groupRoutes } from './groups.js';
 import { logRoutes } from './logs.js';
 import { matchRoutes } from './matches.js';
+import { oidcClientRoutes } from './oidc-clients.js';
 import { samlRoutes } from './saml.js';
 import {
   AccountMatchSchema,
@@ -83,6 +85,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   const lifecycle = new LifecycleService(options.store);
   const samlConnections = new SamlConnectionService(options.store, options.samlMetadataFetch);
   const retentionDays = options.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
+  const oidcClients = new OidcClients(options.store);
 
   await app.register(swagger, {
     openapi: {
@@ -114,6 +117,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
         },
         { name: 'events', description: "A tenant's events feed: every change, in order" },
         { name: 'logs', description: 'The provisioning log: one entry per SCIM request' },
+        { name: 'oidc', description: "The vendor's apps that sign users in over OpenID Connect" },
         {
           name: 'saml',
           description: "A tenant's SAML single sign-on: connection, Test Connection, sign-in log",
@@ -145,12 +149,14 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
 
   app.decorateRequest('admin', null as never);
   app.decorateRequest('lifecycle', null as never);
+  app.decorateRequest('oidcClients', null as never);
   app.decorateRequest('samlConnections', null as never);
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.public) return;
     const key = await authenticateApiKey(options.store, request.headers.authorization);
     request.admin = admin.limitedTo(key.tenantId);
     request.lifecycle = lifecycle.limitedTo(key.tenantId);
+    request.oidcClients = oidcClients.limitedTo(key.tenantId);
     request.samlConnections = samlConnections.limitedTo(key.tenantId);
   });
 
@@ -189,5 +195,6 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   await app.register(groupRoleRoutes);
   await app.register(domainRoutes);
   await app.register(eventRoutes);
+  await app.register(oidcClientRoutes);
   await app.register(samlRoutes);
 }

@@ -16,7 +16,6 @@ import {
   type SamlConnectionView,
 } from './directory/saml-connection-service.js';
 import type { SamlTestView } from './directory/saml-tests.js';
-import { buildApp } from './http/app.js';
 import { directoryJson, matchJson, userSummary } from './http/routes/api/views.js';
 import { OidcClients } from './oidc/oidc-clients.js';
 import { SecretKeyMismatchError } from './oidc/signing-keys.js';
@@ -310,6 +309,9 @@ async function start(flags: Flags): Promise<void> {
     migrations: flags['no-migrate'] ? 'verify' : 'apply',
     onConnectionError: (error) => onConnectionError?.(error),
   });
+  // Loaded here, not at the top: the HTTP stack (Fastify, the OpenID Provider) is most of the CLI's
+  // start-up time, and only `start` needs it.
+  const { buildApp } = await import('./http/app.js');
   const app = await buildApp({
     store,
     publicUrl: config.publicUrl,

@@ -25,6 +25,7 @@ import {
   testView,
 } from './saml-tests.js';
 import { displayNameOf, type SsoSessions, type StartedSession } from './sso-sessions.js';
+import { isStorableText } from './storable-text.js';
 
 /** Where the request came in: which tenant, and the public URL its SP values are built from. */
 export interface SsoContext {
@@ -87,6 +88,7 @@ export class SamlSignInService {
 
   /** The tenant's SP metadata document, or undefined for an unknown tenant. */
   async spMetadata(context: SsoContext): Promise<string | undefined> {
+    if (!isStorableText(context.tenantSlug)) return undefined;
     const tenant = await this.store.repositories.tenants.tenantBySlug(context.tenantSlug);
     if (!tenant) return undefined;
     const record = await this.store.repositories.saml.connection(tenant.id);
@@ -110,7 +112,9 @@ export class SamlSignInService {
     const { tenant, record, settings } = found;
     const now = new Date();
     if (input.testId !== undefined) {
-      const test = await this.store.repositories.saml.test(tenant.id, input.testId);
+      const test = isStorableText(input.testId)
+        ? await this.store.repositories.saml.test(tenant.id, input.testId)
+        : undefined;
       if (test?.status !== 'pending' || Date.parse(test.created) + TEST_START_MS <= now.getTime())
         return {
           ok: false,
@@ -151,7 +155,9 @@ export class SamlSignInService {
     const now = new Date();
     const peeked = peekInResponseTo(input.samlResponse);
     const testId =
-      peeked && (await this.store.repositories.saml.testOfRequest(tenant.id, peeked, now.toISOString()));
+      peeked && isStorableText(peeked)
+        ? await this.store.repositories.saml.testOfRequest(tenant.id, peeked, now.toISOString())
+        : undefined;
     if (!record.enabled && !testId) {
       const error = disabled(tenant);
       await this.logRefusal(tenant.id, reference, error, {});
@@ -289,7 +295,9 @@ export class SamlSignInService {
     | { tenant: TenantRecord; record: SamlConnectionRecord; settings: SamlSettings }
     | { error: SamlError; tenant?: TenantRecord }
   > {
-    const tenant = await this.store.repositories.tenants.tenantBySlug(slug);
+    const tenant = isStorableText(slug)
+      ? await this.store.repositories.tenants.tenantBySlug(slug)
+      : undefined;
     if (!tenant) return { error: new SamlError('SSO_NOT_CONFIGURED', `there is no tenant "${slug}"`) };
     const record = await this.store.repositories.saml.connection(tenant.id);
     if (!record)
@@ -312,6 +320,7 @@ export class SamlSignInService {
       sp,
       connection: connectionOf(settings),
       claimRequestId: async (requestId) => {
+        if (!isStorableText(requestId)) return false;
         const request = await saml.claimRequest(tenant.id, requestId, new Date().toISOString());
         if (request) onClaim(request);
         return request !== undefined;

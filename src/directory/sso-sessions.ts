@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { parseCookie } from 'cookie';
 import { getCaseInsensitive, isObject, type JsonObject } from '../scim/json/json-value.js';
 import type { StoredUser } from '../store/ports.js';
 import type { Repositories, Store } from '../store/store.js';
@@ -31,6 +32,14 @@ export type SsoIdentity = Omit<SsoSignIn, 'sessionId' | 'nameId' | 'signedInAt' 
 
 /** The cookie that carries the session secret (`Path=/; HttpOnly; SameSite=Lax`, `Secure` on https). */
 export const SSO_COOKIE = 'rollcall_sso';
+
+/**
+ * The SSO cookie's value in a request's Cookie header. The header is anyone's to write: the cookie
+ * library leaves a value it cannot percent-decode as it is, where decodeURIComponent would throw.
+ */
+export function ssoCookieOf(cookieHeader: string | undefined): string | undefined {
+  return cookieHeader ? parseCookie(cookieHeader)[SSO_COOKIE] : undefined;
+}
 
 /** Absolute: a session ends this long after sign-in, whatever happens in between. */
 export const SSO_SESSION_LIFETIME_MS = 8 * 60 * 60_000;

@@ -34,7 +34,7 @@ export async function loginStep(
   store: Store,
   sso: SsoPort,
   interaction: InteractionState,
-  ssoCookie: string | undefined,
+  cookieHeader: string | undefined,
   interactionPath: string,
 ): Promise<InteractionStep> {
   const choice = await tenantOfRequest(store, interaction.params);
@@ -48,7 +48,7 @@ export async function loginStep(
           ? `No organisation "${choice.named}" signs in here. Check the sign-in link, or ask your administrator which organisation name to use.`
           : `No organisation signs in here with email addresses at ${choice.named}. Ask your administrator how to sign in.`,
     };
-  const signIn = await sso.resolve(ssoCookie);
+  const signIn = await sso.signInOf(cookieHeader);
   if (choice.kind === 'none') {
     // Nothing named: a sign-in already made through some tenant's SSO (say, from the IdP's app
     // portal) stands; without one there is no telling which organisation's sign-in to use.

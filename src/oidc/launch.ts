@@ -1,3 +1,4 @@
+import { isStorableText } from '../directory/storable-text.js';
 import type { Store } from '../store/store.js';
 import type { InteractionStep } from './interaction.js';
 import type { SsoSignIn } from './sso-port.js';
@@ -14,7 +15,7 @@ export async function launchStep(
   issuer: string,
   signIn: SsoSignIn | null,
 ): Promise<Exclude<InteractionStep, { kind: 'finish' }>> {
-  const found = await store.repositories.oidcClients.byId(clientId);
+  const found = isStorableText(clientId) ? await store.repositories.oidcClients.byId(clientId) : undefined;
   if (!found)
     return {
       kind: 'page',

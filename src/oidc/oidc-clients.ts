@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { TenantLimitedKeyError } from '../directory/admin-errors.js';
 import { now } from '../directory/clock.js';
+import { isStorableText } from '../directory/storable-text.js';
 import { InvalidValueError, NotFoundError } from '../scim/errors.js';
 import {
   CLIENT_AUTH_METHODS,
@@ -57,6 +58,10 @@ export function checkAppUri(uri: string, what: string): string {
   }
   if (uri.length > MAX_URI_LENGTH)
     throw new InvalidValueError(`${what} is longer than ${MAX_URI_LENGTH} characters`);
+  // The URL parser percent-encodes these, but the URI is kept as written (redirect URIs match exactly).
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(uri))
+    throw new InvalidValueError(`${what} ${JSON.stringify(uri)} must not contain control characters`);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname)))
     throw new InvalidValueError(
       `${what} "${uri}" must use https (http only on localhost, 127.0.0.1 or [::1])`,
@@ -100,6 +105,7 @@ export class OidcClients {
     this.requireAllTenants();
     const name = input.name.trim();
     if (!name) throw new InvalidValueError('A client needs a name');
+    if (!isStorableText(name)) throw new InvalidValueError('A client name must not contain a NUL character');
     const method = input.tokenEndpointAuthMethod ?? 'client_secret_basic';
     if (!CLIENT_AUTH_METHODS.includes(method))
       throw new InvalidValueError(`tokenEndpointAuthMethod must be one of ${CLIENT_AUTH_METHODS.join(', ')}`);
@@ -132,7 +138,7 @@ export class OidcClients {
 
   async get(id: string): Promise<OidcClientRecord> {
     this.requireAllTenants();
-    const found = await this.store.repositories.oidcClients.byId(id);
+    const found = isStorableText(id) ? await this.store.repositories.oidcClients.byId(id) : undefined;
     if (!found) throw new OidcClientNotFoundError(`No OpenID Connect client ${id}`);
     return found.client;
   }
@@ -140,7 +146,7 @@ export class OidcClients {
   /** Deletes a client; its tokens stop working at once, since the provider looks the client up on each use. */
   async delete(id: string): Promise<void> {
     this.requireAllTenants();
-    if (!(await this.store.repositories.oidcClients.delete(id)))
+    if (!isStorableText(id) || !(await this.store.repositories.oidcClients.delete(id)))
       throw new OidcClientNotFoundError(`No OpenID Connect client ${id}`);
   }
 }

@@ -16,7 +16,7 @@ describe('OidcHost', () => {
     const host = new OidcHost({
       store: test.store,
       secretKey: randomBytes(32),
-      sso: { cookieName: 'rollcall_sso', resolve: async () => null, currentIdentity: async () => null },
+      sso: { signInOf: async () => null, currentIdentity: async () => null },
       log: silent,
     });
     const raw = await connectRaw(test.location);

@@ -4,7 +4,7 @@ import type { MaintenanceJob } from '../directory/maintenance.js';
 import type { Store } from '../store/store.js';
 import { ACCOUNT_RETENTION_MS } from './accounts.js';
 import { type InteractionStep, loginStep } from './interaction.js';
-import { cookieValue, createProvider } from './provider-config.js';
+import { createProvider } from './provider-config.js';
 import { SecretBox } from './secret-box.js';
 import { DEFAULT_ROTATION, type RotationPolicy, type SigningKeySet, SigningKeys } from './signing-keys.js';
 import type { SsoPort } from './sso-port.js';
@@ -147,7 +147,7 @@ export class OidcHost {
         this.options.store,
         this.options.sso,
         { uid: details.uid, prompt: details.prompt, params, roundTrips },
-        cookieValue(req.headers.cookie, this.options.sso.cookieName),
+        req.headers.cookie,
         `${mountPath}/interaction/${details.uid}`,
       );
       if (step.kind === 'sso') {

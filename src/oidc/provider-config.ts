@@ -37,15 +37,6 @@ export interface ProviderParts {
   readonly log: { error(details: object, message: string): void };
 }
 
-/** The cookie's value from a Cookie header, without a cookie library for one read. */
-export function cookieValue(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return undefined;
-}
-
 /**
  * rollcall's OpenID Provider: panva's oidc-provider, configured for one thing: the vendor's apps sign
  * users in with the authorization code flow and PKCE, and every sign-in goes through the tenant's SAML
@@ -70,7 +61,7 @@ export async function createProvider(parts: ProviderParts): Promise<Provider> {
         const accountId = oidc.session?.accountId;
         if (!accountId || !oidc.account) return interactionPolicy.Check.REQUEST_PROMPT;
         if (oidc.result?.login) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-        const signIn = await sso.resolve(cookieValue(ctx.get('cookie'), sso.cookieName));
+        const signIn = await sso.signInOf(ctx.get('cookie'));
         if (!signIn || signIn.userId !== accountId) return interactionPolicy.Check.REQUEST_PROMPT;
         const choice = await tenantOfRequest(store, (oidc.params ?? {}) as Record<string, unknown>);
         if (choice.kind === 'unknown') return interactionPolicy.Check.REQUEST_PROMPT;

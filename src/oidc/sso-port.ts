@@ -1,9 +1,9 @@
 import {
   currentIdentity,
-  SSO_COOKIE,
   type SsoIdentity,
   type SsoSessions,
   type SsoSignIn,
+  ssoCookieOf,
 } from '../directory/sso-sessions.js';
 import type { Store } from '../store/store.js';
 
@@ -13,10 +13,11 @@ import type { Store } from '../store/store.js';
  * what they ask, not how sessions are stored.
  */
 export interface SsoPort {
-  /** The name of the SSO session cookie. */
-  readonly cookieName: string;
-  /** The sign-in behind an SSO cookie value; null when absent, expired, ended or its user is no longer active. */
-  resolve(cookieValue: string | undefined): Promise<SsoSignIn | null>;
+  /**
+   * The sign-in behind the SSO session cookie of a request's Cookie header; null when there is none,
+   * it expired or ended, its user is no longer active, or the header is not one we can read.
+   */
+  signInOf(cookieHeader: string | undefined): Promise<SsoSignIn | null>;
   /** The user's current profile and roles; null when the user is deactivated, deleted or unknown. */
   currentIdentity(tenantId: string, userId: string): Promise<SsoIdentity | null>;
 }
@@ -24,8 +25,7 @@ export interface SsoPort {
 /** The directory's SSO sessions, as the OpenID Provider uses them. */
 export function ssoPortOf(store: Store, sessions: SsoSessions): SsoPort {
   return {
-    cookieName: SSO_COOKIE,
-    resolve: (cookieValue) => sessions.resolve(cookieValue),
+    signInOf: (cookieHeader) => sessions.resolve(ssoCookieOf(cookieHeader)),
     currentIdentity: (tenantId, userId) => currentIdentity(store, tenantId, userId),
   };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { isStorableText } from '../directory/storable-text.js';
 import type { Store } from '../store/store.js';
 import { SealError, type SecretBox } from './secret-box.js';
 
@@ -108,6 +109,8 @@ export class ClientAdapter implements Adapter {
   constructor(private readonly store: Store) {}
 
   async find(id: string): Promise<AdapterPayload | undefined> {
+    // The client_id is the app's (or anyone's) to send, in a query, a form or a Basic header.
+    if (!isStorableText(id)) return undefined;
     const found = await this.store.repositories.oidcClients.byId(id);
     if (!found) return undefined;
     const { client, secretHash } = found;

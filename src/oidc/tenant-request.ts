@@ -1,3 +1,4 @@
+import { isStorableText } from '../directory/storable-text.js';
 import type { TenantRecord } from '../store/ports.js';
 import type { Store } from '../store/store.js';
 
@@ -18,7 +19,7 @@ export async function tenantOfRequest(
 ): Promise<TenantChoice> {
   if (typeof params.tenant === 'string' && params.tenant.trim() !== '') {
     const slug = params.tenant.trim().toLowerCase();
-    const tenant = await store.repositories.tenants.tenantBySlug(slug);
+    const tenant = isStorableText(slug) ? await store.repositories.tenants.tenantBySlug(slug) : undefined;
     return tenant
       ? { kind: 'tenant', tenant }
       : { kind: 'unknown', named: params.tenant.trim(), by: 'tenant' };
@@ -28,7 +29,8 @@ export async function tenantOfRequest(
       .slice(params.login_hint.lastIndexOf('@') + 1)
       .trim()
       .toLowerCase();
-    const tenantId = domain ? await store.repositories.tenants.tenantOfDomain(domain) : undefined;
+    const tenantId =
+      domain && isStorableText(domain) ? await store.repositories.tenants.tenantOfDomain(domain) : undefined;
     const tenant = tenantId === undefined ? undefined : await store.repositories.tenants.tenantById(tenantId);
     return tenant ? { kind: 'tenant', tenant } : { kind: 'unknown', named: domain, by: 'login_hint' };
   }

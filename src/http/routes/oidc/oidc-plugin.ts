@@ -3,7 +3,6 @@ import type { InteractionStep } from '../../../oidc/interaction.js';
 import { launchStep } from '../../../oidc/launch.js';
 import type { OidcHost } from '../../../oidc/oidc-host.js';
 import { renderPage } from '../../../oidc/pages.js';
-import { cookieValue } from '../../../oidc/provider-config.js';
 import type { SsoPort } from '../../../oidc/sso-port.js';
 import type { Store } from '../../../store/store.js';
 
@@ -44,6 +43,23 @@ export async function oidcPlugin(app: FastifyInstance, options: OidcPluginOption
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
+  // What fails before a route answers (a path Fastify cannot decode, a database away) is shown as a
+  // plain page, never Fastify's JSON with the error's message in it.
+  app.setErrorHandler((error, request, reply) => {
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      request.log.info({ err: error }, 'OpenID Connect request refused');
+      return page(
+        reply,
+        status,
+        'Sign-in failed',
+        'The sign-in request could not be read. Start again from the app.',
+      );
+    }
+    request.log.error({ err: error }, 'OpenID Connect request failed');
+    return page(reply, 500, 'Sign-in failed', 'Something went wrong on our side. Start again from the app.');
+  });
+
   const send = async (request: FastifyRequest, reply: FastifyReply, step: InteractionStep) => {
     if (step.kind === 'page') return page(reply, step.status, step.title, step.message);
     const location =
@@ -78,7 +94,7 @@ export async function oidcPlugin(app: FastifyInstance, options: OidcPluginOption
 
   app.get('/launch/:clientId', async (request, reply) => {
     const { clientId } = request.params as { clientId: string };
-    const signIn = await sso.resolve(cookieValue(request.headers.cookie, sso.cookieName));
+    const signIn = await sso.signInOf(request.headers.cookie);
     return send(request, reply, await launchStep(store, clientId, issuerOf(request), signIn));
   });
 

@@ -1,7 +1,7 @@
-import { parseCookie, stringifySetCookie } from 'cookie';
+import { stringifySetCookie } from 'cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SamlSignInService } from '../../../directory/saml-sign-in.js';
-import { SSO_COOKIE, type SsoSessions } from '../../../directory/sso-sessions.js';
+import { SSO_COOKIE, type SsoSessions, ssoCookieOf } from '../../../directory/sso-sessions.js';
 import { SamlError } from '../../../saml/errors.js';
 import { safeRelayState } from '../../../saml/relay-state.js';
 import {
@@ -37,8 +37,7 @@ function parseForm(body: string): Record<string, string> {
 }
 
 function cookieOf(request: FastifyRequest): string | undefined {
-  const header = request.headers.cookie;
-  return header ? parseCookie(header)[SSO_COOKIE] : undefined;
+  return ssoCookieOf(request.headers.cookie);
 }
 
 function setSessionCookie(

@@ -13,6 +13,7 @@ import { ssoPortOf } from '../oidc/sso-port.js';
 import type { FetchIdpMetadataOptions } from '../saml/fetch-idp-metadata.js';
 import type { Store } from '../store/store.js';
 import { rewriteEntraUrl } from './entra-url.js';
+import { originOfRequest } from './request-origin.js';
 import { apiPlugin } from './routes/api/api-plugin.js';
 import { oidcPlugin } from './routes/oidc/oidc-plugin.js';
 import { MAX_BODY_BYTES } from './routes/scim/discovery.js';
@@ -100,8 +101,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   server.decorateRequest('scim', null as never);
   server.decorateRequest('publicUrl', '');
-  server.addHook('onRequest', async (request) => {
-    request.publicUrl = publicUrl ?? `${request.protocol}://${request.host}`;
+  server.addHook('onRequest', async (request, reply) => {
+    const origin = publicUrl ?? originOfRequest(request.protocol, request.host);
+    if (origin === undefined)
+      return reply.code(400).send({ error: 'bad_request', message: 'The Host header does not name a host' });
+    request.publicUrl = origin;
   });
 
   // While closing, answers end their connection: a keep-alive connection left open after its

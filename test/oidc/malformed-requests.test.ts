@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceProviderFor } from '../../src/saml/connection.js';
 import { TestIdp } from '../../src/saml/testing/test-idp.js';
 import { Browser, type Page } from '../support/browser.js';
+import { getWithHost } from '../support/raw-http.js';
 import { startServer, type TestServer } from '../support/rollcall-server.js';
 import { connect, person, spMetadata } from '../support/sso.js';
 
@@ -178,6 +179,15 @@ describe('requests that do not decode, and failures of our own', () => {
       expect(response.status, path).toBe(400);
       expect(await response.text()).not.toMatch(/URI malformed/);
     }
+  });
+
+  it('refuses a Host header that names no host (the issuer is built from it) with 400', async () => {
+    for (const host of ['%', 'a b', 'x:99999', 'a/b'])
+      for (const path of ['/oidc/.well-known/openid-configuration', '/oidc/auth?client_id=x', '/oidc/jwks'])
+        expect((await getWithHost(server.url, path, host)).status, `${host} ${path}`).toBe(400);
+    expect((await getWithHost(server.url, '/oidc/jwks', `x.test:${new URL(server.url).port}`)).status).toBe(
+      200,
+    );
   });
 
   it("shows a plain page, not the error's message, when the launch fails on our side (the database away)", async () => {

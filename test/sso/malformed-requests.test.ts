@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestIdp, toBase64 } from '../../src/saml/testing/test-idp.js';
+import { getWithHost } from '../support/raw-http.js';
 import { startServer, type TestServer } from '../support/rollcall-server.js';
 import {
   type BrowserResponse,
@@ -174,5 +175,22 @@ describe('repeated, missing and malformed fields', () => {
       ['POST', '/sso/acme/saml/metadata'],
     ] as const)
       expectPlainRefusal(await send(method, path), 404);
+  });
+});
+
+describe('a Host header that names no host (no public URL configured: the SP values are built from it)', () => {
+  it('is refused with 400 on every SSO route, and a proper one still works', async () => {
+    for (const host of ['%', 'a b', '[::1', 'x:99999', 'a/b', 'a@b', 'x%00', ''])
+      for (const path of ['/sso/acme/saml/metadata', '/sso/acme/saml/login', '/sso/acme/session']) {
+        const response = await getWithHost(server.url, path, host);
+        expect(response.status, `${JSON.stringify(host)} ${path}`).toBe(400);
+      }
+    const good = await getWithHost(
+      server.url,
+      '/sso/acme/saml/metadata',
+      `idp-facing.test:${new URL(server.url).port}`,
+    );
+    expect(good.status).toBe(200);
+    expect(good.text).toContain('entityID="http://idp-facing.test:');
   });
 });

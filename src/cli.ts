@@ -36,7 +36,7 @@ const USAGE = `rollcall: enterprise identity (SCIM 2.0 from Entra ID and Okta, S
 
 Usage:
   rollcall start [--port 8080] [--host 127.0.0.1] [--data ./data | --database-url URL] [--public-url URL]
-                 [--no-migrate] [--log-retention-days 30]
+                 [--no-migrate] [--log-retention-days 30] [--metadata-allow-private]
   rollcall migrate [--data ./data | --database-url URL]
   rollcall tenant create <slug> [--name NAME] [--json]
   rollcall directory create --tenant <slug> --name <name> [--roles a,b:Display,c] [--default-role r]
@@ -77,6 +77,8 @@ ${CONSOLE_USAGE}
 Every command takes --data DIR (env ROLLCALL_DATA, default ./data) or --database-url postgres://… (env
 DATABASE_URL) and works on the same store as a running server. start runs pending migrations unless given
 --no-migrate, which makes it refuse a schema that "rollcall migrate" has not brought up to date.
+IdP metadata URLs reach public addresses only; --metadata-allow-private (env SAML_METADATA_ALLOW_PRIVATE=1,
+for start and saml set/refresh) lets them reach loopback and private ones, for an IdP on the internal network.
 start needs a secret key: ROLLCALL_SECRET_KEY (required with PostgreSQL, the same on every node), else the
 embedded store's {data}/secret.key, created on first start.
 `;
@@ -89,6 +91,7 @@ const OPTIONS = {
   'no-migrate': { type: 'boolean' },
   'public-url': { type: 'string' },
   'log-retention-days': { type: 'string' },
+  'metadata-allow-private': { type: 'boolean' },
   name: { type: 'string' },
   tenant: { type: 'string' },
   roles: { type: 'string' },
@@ -318,6 +321,7 @@ async function start(flags: Flags): Promise<void> {
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
     logRetentionDays: config.logRetentionDays,
     secretKey,
+    ...(config.samlMetadataAllowPrivate && { samlMetadataFetch: { allowPrivateAddresses: true } }),
   });
   try {
     await app.oidc?.verifySecretKey();
@@ -835,7 +839,7 @@ async function samlCommand(
   const config = loadConfig(flags as ConfigFlags);
   const store = await openStore(config);
   try {
-    const saml = new SamlConnectionService(store);
+    const saml = new SamlConnectionService(store, { allowPrivateAddresses: config.samlMetadataAllowPrivate });
     switch (sub) {
       case 'show': {
         const view = await saml.get(slug, config.publicUrl);

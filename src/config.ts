@@ -11,6 +11,11 @@ export interface Config {
   readonly publicUrl: string;
   /** Days provisioning-log entries are kept (--log-retention-days, env LOG_RETENTION_DAYS, default 30). */
   readonly logRetentionDays: number;
+  /**
+   * IdP metadata URLs may reach loopback, private and link-local addresses (--metadata-allow-private,
+   * env SAML_METADATA_ALLOW_PRIVATE=1): for an IdP on the internal network, such as ADFS. Off by default.
+   */
+  readonly samlMetadataAllowPrivate: boolean;
 }
 
 export interface ConfigFlags {
@@ -20,6 +25,7 @@ export interface ConfigFlags {
   'database-url'?: string;
   'public-url'?: string;
   'log-retention-days'?: string;
+  'metadata-allow-private'?: boolean;
 }
 
 export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): Config {
@@ -36,6 +42,9 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
     throw new Error(
       `Invalid log retention "${flags['log-retention-days'] ?? env.LOG_RETENTION_DAYS}" (whole days, at least 1)`,
     );
+  const allowPrivate = env.SAML_METADATA_ALLOW_PRIVATE ?? '';
+  if (!['', '0', '1', 'true', 'false'].includes(allowPrivate))
+    throw new Error(`Invalid SAML_METADATA_ALLOW_PRIVATE "${allowPrivate}" (1 or 0)`);
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   return {
     port,
@@ -45,5 +54,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
     databasePoolSize,
     publicUrl: (flags['public-url'] ?? env.PUBLIC_URL ?? `http://${shownHost}:${port}`).replace(/\/+$/, ''),
     logRetentionDays,
+    samlMetadataAllowPrivate:
+      flags['metadata-allow-private'] === true || allowPrivate === '1' || allowPrivate === 'true',
   };
 }

@@ -51,7 +51,8 @@ export const SAML_ERRORS = {
   METADATA_FETCH_FAILED: {
     status: 502,
     user: 'misconfigured',
-    meaning: 'The metadata URL could not be fetched (refused scheme, network error, timeout, HTTP error).',
+    meaning:
+      'The metadata URL could not be fetched (refused scheme, an address that is not public, network error, timeout, HTTP error).',
   },
   // A sign-in response at the ACS: answered to the person signing in, logged for the admin.
   XML_UNSAFE: {

@@ -8,7 +8,16 @@ import { describe, expect, it } from 'vitest';
  * test support and the only place the devDependencies may be imported.
  */
 const SAML = import.meta.dirname;
-const RUNTIME_PACKAGES = ['@node-saml/node-saml', '@xmldom/xmldom', 'node:crypto'];
+const RUNTIME_PACKAGES = [
+  '@node-saml/node-saml',
+  '@xmldom/xmldom',
+  'node:crypto',
+  // Fetching IdP metadata from its URL, to public addresses only (fetch-idp-metadata.ts).
+  'undici',
+  'ipaddr.js',
+  'node:dns',
+  'node:net',
+];
 const TEST_PACKAGES = ['samlify', 'selfsigned'];
 
 function sources(dir: string): string[] {

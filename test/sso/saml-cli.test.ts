@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +16,13 @@ let server: TestServer;
 let idp: TestIdp;
 
 function rollcall(...args: string[]) {
-  return run(process.execPath, [BIN, ...args, '--public-url', server.url, ...server.location.cliArgs]);
+  return rollcallWith({}, ...args);
+}
+
+function rollcallWith(env: Record<string, string>, ...args: string[]) {
+  return run(process.execPath, [BIN, ...args, '--public-url', server.url, ...server.location.cliArgs], {
+    env: { ...process.env, ...env },
+  });
 }
 
 beforeAll(async () => {
@@ -142,6 +150,33 @@ describe('rollcall saml', () => {
     expect(failed).toMatchObject({ code: 1 });
     expect(failed!.stderr).toContain('CERTIFICATE_INVALID');
     await expect(rollcall('saml', 'refresh', 'acme')).rejects.toMatchObject({ code: 1 });
+  });
+
+  it('fetches a metadata URL on a private address only with --metadata-allow-private or its variable', async () => {
+    // A closed port on loopback: refused before connecting by default, a refused connection when allowed.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const url = `https://127.0.0.1:${port}/federationmetadata.xml`;
+    const failure = (promise: Promise<unknown>) =>
+      promise.then(
+        () => undefined,
+        (error: { code: number; stderr: string }) => error,
+      );
+    const refused = await failure(rollcall('saml', 'set', 'acme', '--metadata-url', url));
+    expect(refused).toMatchObject({ code: 1 });
+    expect(refused!.stderr).toContain('that is not a public address');
+    for (const allowed of [
+      failure(rollcall('saml', 'set', 'acme', '--metadata-url', url, '--metadata-allow-private')),
+      failure(
+        rollcallWith({ SAML_METADATA_ALLOW_PRIVATE: '1' }, 'saml', 'set', 'acme', '--metadata-url', url),
+      ),
+    ]) {
+      const attempted = await allowed;
+      expect(attempted).toMatchObject({ code: 1 });
+      expect(attempted!.stderr).toContain('could not be fetched: ECONNREFUSED');
+    }
   });
 
   it('removes the connection', async () => {

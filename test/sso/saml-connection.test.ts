@@ -35,6 +35,8 @@ let idp: TestIdp;
 let staff: TestDirectory;
 /** What the stand-in for Entra's metadata endpoint serves, per path; a number answers that status. */
 const served = new Map<string, string | number>();
+/** The paths the metadata endpoint was asked for. */
+const requested: string[] = [];
 let metadataServer: Server;
 let metadataBase: string;
 
@@ -55,13 +57,18 @@ async function events(tenant: string, type: string) {
 
 beforeAll(async () => {
   metadataServer = createServer((request, response) => {
+    requested.push(request.url ?? '');
     const body = served.get(request.url ?? '');
     if (typeof body === 'string') response.writeHead(200, { 'content-type': 'application/xml' }).end(body);
     else response.writeHead(body ?? 404).end('unavailable');
   });
   await new Promise<void>((resolve) => metadataServer.listen(0, '127.0.0.1', resolve));
   metadataBase = `http://127.0.0.1:${(metadataServer.address() as AddressInfo).port}`;
-  server = await startServer({ samlMetadataFetch: { allowHttp: true, timeoutMs: 5_000 } });
+  // The stand-in for Entra is on loopback: the server is told to reach private addresses, as an
+  // operator does for an internal IdP (--metadata-allow-private).
+  server = await startServer({
+    samlMetadataFetch: { allowHttp: true, allowPrivateAddresses: true, timeoutMs: 5_000 },
+  });
   idp = await TestIdp.create();
   staff = await server.createDirectory('acme', {
     name: 'staff',
@@ -242,6 +249,30 @@ describe('the connection through the admin API', () => {
     expect(refused).toBeInstanceOf(SamlError);
     expect((refused as SamlError).code).toBe('METADATA_FETCH_FAILED');
     expect((refused as SamlError).reason).toContain('must use https');
+  });
+
+  it('refuses a metadata URL on a private address unless the server allows it (SSRF), without fetching it', async () => {
+    const strict = await startServer({ samlMetadataFetch: { allowHttp: true } });
+    try {
+      await strict.admin.createTenant('probe');
+      requested.length = 0;
+      served.set('/probe.xml', idp.metadata());
+      for (const metadataUrl of [
+        `${metadataBase}/probe.xml`,
+        `http://localhost:${new URL(metadataBase).port}/probe.xml`,
+        'http://169.254.169.254/latest/meta-data/',
+      ]) {
+        const refused = await strict.api('PUT', '/tenants/probe/saml', { metadataUrl });
+        expect(refused.status, metadataUrl).toBe(502);
+        expect(refused.body).toMatchObject({ code: 'SAML_METADATA_FETCH_FAILED' });
+        expect(refused.body.message).toContain('that is not a public address');
+        expect(refused.body.message).toContain('--metadata-allow-private');
+      }
+      expect(requested).toEqual([]);
+      expect((await strict.api('GET', '/tenants/probe/saml')).body.configured).toBe(false);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('checks the JIT settings against the tenant', async () => {
@@ -518,7 +549,7 @@ describe('metadata refresh (a maintenance job)', () => {
       'SIGNATURE_INVALID',
     );
 
-    const job = metadataRefreshJob(server.store, { allowHttp: true });
+    const job = metadataRefreshJob(server.store, { allowHttp: true, allowPrivateAddresses: true });
     const log = captureLog();
     await job.run(new Date(Date.now() + 60 * 60_000), log);
     const refreshed = (await server.api('GET', '/tenants/rolling/saml')).body;

@@ -14,7 +14,7 @@ import type {
 import type { TenantRecord } from '../store/ports.js';
 import type { Store } from '../store/store.js';
 import { newId } from './clock.js';
-import { refreshMetadata } from './saml-maintenance.js';
+import { METADATA_REFRESH_MS, refreshMetadata } from './saml-maintenance.js';
 import { findPerson, provisionJustInTime, rolesOfPerson } from './saml-people.js';
 import { connectionOf, parseSamlSettings, type SamlSettings } from './saml-settings.js';
 import {
@@ -332,8 +332,9 @@ export class SamlSignInService {
 
   /**
    * Fetches the metadata again when a signature did not verify and the connection has a metadata
-   * URL it was not refreshed from in the last few minutes. Returns the new settings when it brought
-   * a certificate the connection did not have, so the response can be validated once more.
+   * URL no fetch started from in the last few minutes. Returns settings to validate the response with
+   * once more: those a fetch just brought with a certificate the connection did not have, or those
+   * another request (on any node) stored since this one read the connection.
    */
   private async refreshOnDemand(
     error: unknown,
@@ -342,14 +343,31 @@ export class SamlSignInService {
   ): Promise<SamlSettings | undefined> {
     if (!(error instanceof SamlError) || error.code !== 'SIGNATURE_INVALID' || !record.metadataUrl)
       return undefined;
+    const { saml } = this.store.repositories;
+    const current = await saml.connection(record.tenantId);
+    if (!current || current.metadataUrl !== record.metadataUrl) return undefined;
+    if (current.config !== record.config) return parseSamlSettings(current.config);
+    if (!current.metadataNextRefreshAt) return undefined;
+    // Every fetch moves the next scheduled refresh to METADATA_REFRESH_MS after it starts (this one, the
+    // hourly job, an admin's change), so that tells when the last one started, even one still running.
+    const next = Date.parse(current.metadataNextRefreshAt);
     const last = Math.max(
-      Date.parse(record.metadataRefreshedAt ?? '') || 0,
-      Date.parse(record.metadataErrorAt ?? '') || 0,
+      next - METADATA_REFRESH_MS,
+      Date.parse(current.metadataRefreshedAt ?? '') || 0,
+      Date.parse(current.metadataErrorAt ?? '') || 0,
     );
     if (now.getTime() - last < ON_DEMAND_REFRESH_MS) return undefined;
-    const outcome = await refreshMetadata(this.store, record, now.toISOString(), this.options.fetchOptions);
+    // Of many requests signed with the new certificate at once, on any node, the one whose conditional
+    // update moves the next refresh on fetches; the others are refused as they would have been.
+    const claimed = await saml.claimRefresh(
+      current.tenantId,
+      current.metadataNextRefreshAt,
+      new Date(now.getTime() + METADATA_REFRESH_MS).toISOString(),
+    );
+    if (!claimed) return undefined;
+    const outcome = await refreshMetadata(this.store, current, now.toISOString(), this.options.fetchOptions);
     if (!outcome.ok || outcome.added.length === 0) return undefined;
-    const fresh = await this.store.repositories.saml.connection(record.tenantId);
+    const fresh = await saml.connection(record.tenantId);
     return fresh && parseSamlSettings(fresh.config);
   }
 

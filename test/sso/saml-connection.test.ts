@@ -6,6 +6,7 @@ import type { MaintenanceLog } from '../../src/directory/maintenance.js';
 import { SamlConnectionService } from '../../src/directory/saml-connection-service.js';
 import {
   certificateExpiryJob,
+  METADATA_REFRESH_MS,
   metadataRefreshJob,
   ssoPurgeJob,
 } from '../../src/directory/saml-maintenance.js';
@@ -37,6 +38,8 @@ let staff: TestDirectory;
 const served = new Map<string, string | number>();
 /** The paths the metadata endpoint was asked for. */
 const requested: string[] = [];
+/** Paths answered only after this many ms: a slow IdP, so that concurrent requests overlap its fetch. */
+const slow = new Map<string, number>();
 let metadataServer: Server;
 let metadataBase: string;
 
@@ -59,8 +62,14 @@ beforeAll(async () => {
   metadataServer = createServer((request, response) => {
     requested.push(request.url ?? '');
     const body = served.get(request.url ?? '');
-    if (typeof body === 'string') response.writeHead(200, { 'content-type': 'application/xml' }).end(body);
-    else response.writeHead(body ?? 404).end('unavailable');
+    setTimeout(
+      () => {
+        if (typeof body === 'string')
+          response.writeHead(200, { 'content-type': 'application/xml' }).end(body);
+        else response.writeHead(body ?? 404).end('unavailable');
+      },
+      slow.get(request.url ?? '') ?? 0,
+    );
   });
   await new Promise<void>((resolve) => metadataServer.listen(0, '127.0.0.1', resolve));
   metadataBase = `http://127.0.0.1:${(metadataServer.address() as AddressInfo).port}`;
@@ -520,6 +529,20 @@ describe('the sign-in log', () => {
   });
 });
 
+/** Makes the last metadata fetch of a tenant's connection `minutes` ago (its time and the next scheduled one). */
+async function fetchedMinutesAgo(tenant: string, minutes: number): Promise<void> {
+  const at = Date.now() - minutes * 60_000;
+  const raw = await connectRaw(server.location);
+  try {
+    await raw.query(
+      'update saml_connections set metadata_refreshed_at = $1, metadata_next_refresh_at = $2 where tenant_id = (select id from tenants where slug = $3)',
+      [new Date(at).toISOString(), new Date(at + METADATA_REFRESH_MS).toISOString(), tenant],
+    );
+  } finally {
+    await raw.close();
+  }
+}
+
 describe('metadata refresh (a maintenance job)', () => {
   it('picks up a rolled certificate, and keeps the last good metadata when a refresh fails', async () => {
     const rolling = await server.createDirectory('rolling', { name: 'staff' });
@@ -603,15 +626,7 @@ describe('metadata refresh (a maintenance job)', () => {
       enabled: true,
       metadataUrl: `${metadataBase}/sudden.xml`,
     });
-    // The last fetch was a while ago.
-    const raw = await connectRaw(server.location);
-    try {
-      await raw.query('update saml_connections set metadata_refreshed_at = $1', [
-        new Date(Date.now() - 10 * 60_000).toISOString(),
-      ]);
-    } finally {
-      await raw.close();
-    }
+    await fetchedMinutesAgo('sudden', 10);
     const after = await TestIdp.create({ entityId: before.entityId });
     served.set('/sudden.xml', after.metadata());
     const acs = await signInIdpInitiated(server, 'sudden', after, person('x@sudden.test'));
@@ -625,6 +640,46 @@ describe('metadata refresh (a maintenance job)', () => {
       await signInIdpInitiated(server, 'sudden', stranger, person('x@sudden.test')),
       'SIGNATURE_INVALID',
     );
+  });
+});
+
+describe('the on-demand refresh under load', () => {
+  it('fetches the metadata once for many concurrent sign-ins signed with an unknown certificate', async () => {
+    const crowd = await server.createDirectory('crowd', { name: 'staff' });
+    const people = Array.from({ length: 8 }, (_, i) => `p${i}@crowd.test`);
+    for (const email of people)
+      await crowd.scim('POST', '/Users', { userName: email, emails: [{ value: email }] });
+    const before = await TestIdp.create({ entityId: 'https://sts.windows.net/crowd/' });
+    served.set('/crowd.xml', before.metadata());
+    const put = await server.api('PUT', '/tenants/crowd/saml', {
+      enabled: true,
+      metadataUrl: `${metadataBase}/crowd.xml`,
+    });
+    expect(put.status).toBe(200);
+    await fetchedMinutesAgo('crowd', 10);
+
+    // The IdP rolled its certificate; everyone signs in at once, and its metadata endpoint is slow.
+    const after = await TestIdp.create({ entityId: before.entityId });
+    served.set('/crowd.xml', after.metadata());
+    slow.set('/crowd.xml', 1_000);
+    requested.length = 0;
+    try {
+      const answers = await Promise.all(
+        people.map((email) => signInIdpInitiated(server, 'crowd', after, person(email))),
+      );
+      expect(requested.filter((path) => path === '/crowd.xml')).toHaveLength(1);
+      // The request that fetched signs in; the others were refused as before the fetch.
+      const statuses = answers.map((a) => a.status);
+      expect(statuses).toContain(303);
+      for (const status of statuses) expect([303, 403]).toContain(status);
+    } finally {
+      slow.delete('/crowd.xml');
+    }
+    expect(await events('crowd', 'saml.metadata_changed')).toHaveLength(1);
+    // The new certificate is stored: everyone signs in now, with no fetch.
+    const again = await signInIdpInitiated(server, 'crowd', after, person(people[0]!));
+    expect(again.status).toBe(303);
+    expect(requested.filter((path) => path === '/crowd.xml')).toHaveLength(1);
   });
 });
 

@@ -5,7 +5,7 @@ import type { Store } from '../store/store.js';
 import { ACCOUNT_RETENTION_MS } from './accounts.js';
 import { type InteractionStep, loginStep } from './interaction.js';
 import { createProvider } from './provider-config.js';
-import { SecretBox } from './secret-box.js';
+import { deriveKey, SecretBox } from './secret-box.js';
 import { DEFAULT_ROTATION, type RotationPolicy, type SigningKeySet, SigningKeys } from './signing-keys.js';
 import type { SsoPort } from './sso-port.js';
 
@@ -39,6 +39,7 @@ interface Built {
 export class OidcHost {
   readonly keys: SigningKeys;
   private readonly payloadBox: SecretBox;
+  private readonly cookieKeys: readonly string[];
   private readonly clock: () => number;
   private readonly built = new Map<string, Promise<Built>>();
   private keySet: Promise<SigningKeySet> | undefined;
@@ -53,6 +54,8 @@ export class OidcHost {
       this.clock,
     );
     this.payloadBox = new SecretBox(options.secretKey, 'oidc provider records');
+    // Derived, not stored: every node with the secret key signs and checks the same cookies.
+    this.cookieKeys = [deriveKey(options.secretKey, 'oidc provider cookies').toString('base64url')];
   }
 
   /** Fails when the secret key does not open the stored signing keys (called at start). */
@@ -94,6 +97,7 @@ export class OidcHost {
       sso: this.options.sso,
       keys: keys.keys,
       payloadBox: this.payloadBox,
+      cookieKeys: this.cookieKeys,
       clock: this.clock,
       log: this.options.log,
     });

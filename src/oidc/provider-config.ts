@@ -1,4 +1,5 @@
 import type { JsonWebKey } from 'node:crypto';
+import Keygrip from 'keygrip';
 import type { Configuration, KoaContextWithOIDC, default as Provider } from 'oidc-provider';
 import type { Store } from '../store/store.js';
 import { CLAIMS_BY_SCOPE, findAccount } from './accounts.js';
@@ -33,6 +34,8 @@ export interface ProviderParts {
   readonly keys: readonly JsonWebKey[];
   /** Seals the provider's records at rest. */
   readonly payloadBox: SecretBox;
+  /** Sign the provider's cookies (HMAC-SHA-256), the first signing; the same on every node. */
+  readonly cookieKeys: readonly string[];
   readonly clock: () => number;
   readonly log: { error(details: object, message: string): void };
 }
@@ -129,6 +132,9 @@ export async function createProvider(parts: ProviderParts): Promise<Provider> {
       },
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
+      // Signed: the interaction's id is in its URL, so an unsigned cookie could be forged from a logged URL.
+      // Keygrip's default HMAC is SHA-1; asked for SHA-256.
+      keys: new Keygrip([...parts.cookieKeys], 'sha256'),
     },
     interactions: {
       policy,

@@ -200,6 +200,48 @@ describe('the authorization request', () => {
   });
 });
 
+describe("the provider's cookies", () => {
+  /** An authorization request in `browser`, stopped at its interaction: the interaction's URL. */
+  async function interactionOf(browser: Browser): Promise<URL> {
+    const page = await browser.navigate(authorizeUrl({ tenant: 'acme' }), {
+      stopAt: (url) => url.pathname.startsWith('/oidc/interaction/'),
+    });
+    return page.url;
+  }
+
+  it('are signed (HMAC-SHA-256: 43 characters of base64url) with a key derived from the secret key', async () => {
+    const browser = new Browser();
+    const interaction = await interactionOf(browser);
+    const uid = interaction.pathname.split('/').at(-1)!;
+    expect(browser.jar.get('127.0.0.1', 'rollcall_oidc_interaction')).toBe(uid);
+    expect(browser.jar.get('127.0.0.1', 'rollcall_oidc_interaction.sig')).toMatch(/^[\w-]{43}$/);
+    expect(browser.jar.get('127.0.0.1', 'rollcall_oidc_resume.sig')).toMatch(/^[\w-]{43}$/);
+  });
+
+  it("refuses an interaction cookie forged from the interaction's URL, or with its signature altered", async () => {
+    const victim = new Browser();
+    const interaction = await interactionOf(victim);
+    const uid = interaction.pathname.split('/').at(-1)!;
+    const forged = [
+      [`rollcall_oidc_interaction=${uid}; Path=${interaction.pathname}`],
+      [
+        `rollcall_oidc_interaction=${uid}; Path=${interaction.pathname}`,
+        `rollcall_oidc_interaction.sig=${'A'.repeat(27)}; Path=${interaction.pathname}`,
+      ],
+    ];
+    for (const cookies of forged) {
+      const attacker = new Browser();
+      attacker.jar.store(interaction, cookies);
+      const page = await attacker.navigate(interaction, { stopAt: leavesRollcall });
+      expect(page.status, cookies.join(' ')).toBe(400);
+      expect(page.text).toContain('Sign-in expired');
+    }
+    // The browser that started it goes on to the SAML login.
+    const page = await victim.navigate(interaction, { stopAt: leavesRollcall });
+    expect(page.url.pathname).toBe('/sso/acme/saml/login');
+  });
+});
+
 describe('the token endpoint', () => {
   const exchange = (authorization: string) =>
     fetch(`${issuer}/token`, {

@@ -10,6 +10,7 @@ const storeFree = [
   'src/saml/**',
   'test/architecture.test.ts',
   'src/directory/password-hash.test.ts',
+  'src/directory/secret-hash.test.ts',
   'src/oidc/secret-box.test.ts',
   'src/secret-key.test.ts',
 ];

@@ -3,7 +3,7 @@ import type { ApiKeyRecord } from '../store/kysely/api-key-repository.js';
 import type { Store } from '../store/store.js';
 import { ApiKeyRejectedError } from './admin-errors.js';
 import { now } from './clock.js';
-import { hashToken, sameHash } from './scim-tokens.js';
+import { sameHash, sha256Hex } from './secret-hash.js';
 
 /** Recognisable prefix of operator keys (SCIM tokens use `rcs_`), so secret scanners can spot a leak. */
 export const API_KEY_PREFIX = 'rck_';
@@ -21,7 +21,7 @@ export interface NewApiKey {
 /** 256 random bits, base64url, behind the prefix. */
 export function generateApiKey(): NewApiKey {
   const secret = API_KEY_PREFIX + randomBytes(32).toString('base64url');
-  return { secret, displayPrefix: secret.slice(0, API_KEY_PREFIX.length + 6), hash: hashToken(secret) };
+  return { secret, displayPrefix: secret.slice(0, API_KEY_PREFIX.length + 6), hash: sha256Hex(secret) };
 }
 
 /**
@@ -37,7 +37,7 @@ export async function authenticateApiKey(
     throw new ApiKeyRejectedError(
       'Authentication required: send an operator API key as "Authorization: Bearer <key>"',
     );
-  const hash = hashToken(match[1]!);
+  const hash = sha256Hex(match[1]!);
   const found = await store.repositories.apiKeys.findByHash(hash);
   if (!found || !sameHash(found.hash, hash)) throw new ApiKeyRejectedError('The API key is not valid');
   const { key } = found;

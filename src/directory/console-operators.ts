@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { InvalidValueError, UniquenessError } from '../scim/errors.js';
 import type { OperatorRecord } from '../store/kysely/console-repository.js';
 import type { Store } from '../store/store.js';
@@ -12,6 +12,7 @@ import {
   needsRehash,
   verifyPassword,
 } from './password-hash.js';
+import { sha256Hex } from './secret-hash.js';
 
 /** Something@something.tld, no spaces: enough to catch a typo; the address is never mailed. */
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -26,10 +27,6 @@ export interface CreatedLink {
   readonly secret: string;
   readonly operator: OperatorRecord;
   readonly expires: string;
-}
-
-function linkHash(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
 }
 
 export function checkPassword(password: string): void {
@@ -120,7 +117,7 @@ export class ConsoleOperators {
     const secret = LINK_PREFIX + randomBytes(32).toString('base64url');
     const created = now();
     const expires = new Date(Date.parse(created) + minutes * 60_000).toISOString();
-    await this.store.repositories.console.insertLink(linkHash(secret), found.operator.id, created, expires);
+    await this.store.repositories.console.insertLink(sha256Hex(secret), found.operator.id, created, expires);
     return { secret, operator: found.operator, expires };
   }
 
@@ -131,7 +128,7 @@ export class ConsoleOperators {
     );
     if (!secret.startsWith(LINK_PREFIX) || secret.length > 200) throw refused;
     const at = now();
-    const operatorId = await this.store.repositories.console.useLink(linkHash(secret), at);
+    const operatorId = await this.store.repositories.console.useLink(sha256Hex(secret), at);
     if (!operatorId) throw refused;
     const operator = await this.store.repositories.console.operatorById(operatorId);
     if (!operator || operator.disabled) throw refused;

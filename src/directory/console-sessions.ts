@@ -1,10 +1,11 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ConsoleSessionRecord, OperatorRecord } from '../store/kysely/console-repository.js';
 import type { Store } from '../store/store.js';
 import { auditEntry } from './audit-log.js';
 import { now as clockNow, newId } from './clock.js';
 import { tenantAdminAccess } from './console-access.js';
 import { ConsoleAccessDeniedError } from './console-errors.js';
+import { sha256Hex } from './secret-hash.js';
 
 /** The console's session cookie. */
 export const CONSOLE_COOKIE = 'rollcall_console';
@@ -59,10 +60,6 @@ export interface OpenedSession {
   readonly cookieValue: string;
   readonly identity: ConsoleIdentity;
   readonly expires: string;
-}
-
-function sessionHash(cookieValue: string): string {
-  return createHash('sha256').update(cookieValue).digest('hex');
 }
 
 /** Plausible cookie values only reach the database. */
@@ -153,7 +150,7 @@ export class ConsoleSessions {
       ended: null,
     };
     await this.store.transaction(async (repos) => {
-      await repos.console.insertSession(sessionHash(cookieValue), record);
+      await repos.console.insertSession(sha256Hex(cookieValue), record);
       await repos.console.appendAudit(
         auditEntry(actorOf(record), {
           tenantId: record.tenantId,
@@ -176,7 +173,7 @@ export class ConsoleSessions {
    */
   async resolve(cookieValue: string | undefined): Promise<ConsoleIdentity | null> {
     if (!plausible(cookieValue)) return null;
-    const hash = sessionHash(cookieValue);
+    const hash = sha256Hex(cookieValue);
     const record = await this.store.repositories.console.sessionByHash(hash);
     if (!record || record.ended) return null;
     const at = this.now();
@@ -217,7 +214,7 @@ export class ConsoleSessions {
   /** Ends the session behind a cookie (sign-out); a no-op for an unknown one. */
   async end(cookieValue: string | undefined): Promise<void> {
     if (!plausible(cookieValue)) return;
-    const hash = sessionHash(cookieValue);
+    const hash = sha256Hex(cookieValue);
     const record = await this.store.repositories.console.sessionByHash(hash);
     if (!record || record.ended) return;
     await this.store.transaction(async (repos) => {

@@ -3,7 +3,7 @@ import type { TokenScope } from '../store/ports.js';
 import type { Store } from '../store/store.js';
 import { now } from './clock.js';
 import { type DirectorySettings, parseSettings } from './directory-settings.js';
-import { hashToken, sameHash } from './scim-tokens.js';
+import { sameHash, sha256Hex } from './secret-hash.js';
 import { warnOfExpiry } from './token-expiry.js';
 
 export interface AuthenticatedDirectory {
@@ -48,7 +48,7 @@ export async function authenticateScimRequest(
     throw new UnauthorizedError(
       'Authentication required: send the directory\'s SCIM token as "Authorization: Bearer <token>"',
     );
-  const hash = hashToken(match[1]!);
+  const hash = sha256Hex(match[1]!);
   const found = await store.repositories.tokens.findByHash(hash);
   if (!found || !sameHash(found.hash, hash) || found.directory.id !== directoryId)
     throw new UnauthorizedError('The bearer token is not valid for this SCIM endpoint');

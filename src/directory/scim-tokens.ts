@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from './secret-hash.js';
 
 /** Recognisable prefix, so a leaked token is easy to spot in code scanning. */
 export const TOKEN_PREFIX = 'rcs_';
@@ -11,19 +12,8 @@ export interface NewToken {
   readonly hash: string;
 }
 
-export function hashToken(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
-}
-
 /** 256 random bits, base64url. */
 export function generateToken(): NewToken {
   const secret = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-  return { secret, displayPrefix: secret.slice(0, TOKEN_PREFIX.length + 6), hash: hashToken(secret) };
-}
-
-/** Constant-time comparison of two hex hashes. */
-export function sameHash(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'hex');
-  const y = Buffer.from(b, 'hex');
-  return x.length === y.length && timingSafeEqual(x, y);
+  return { secret, displayPrefix: secret.slice(0, TOKEN_PREFIX.length + 6), hash: sha256Hex(secret) };
 }

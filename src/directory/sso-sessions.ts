@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { parseCookie } from 'cookie';
 import { getCaseInsensitive, isObject, type JsonObject } from '../scim/json/json-value.js';
 import type { StoredUser } from '../store/ports.js';
 import type { Repositories, Store } from '../store/store.js';
 import { newId } from './clock.js';
 import { parseSettings } from './directory-settings.js';
+import { sha256Hex } from './secret-hash.js';
 import { effectiveRolesOf } from './user-roles.js';
 
 /** Who is signed in through a tenant's SAML connection, as of now. */
@@ -70,10 +71,6 @@ export interface StartedSession {
   readonly expiresAt: string;
 }
 
-function hashOf(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
-}
-
 /**
  * SSO sessions, in the database so that any node can answer for them. A session is only as good as
  * its user: every resolve reads the user and its roles afresh, so a deactivated or deleted user is
@@ -110,7 +107,7 @@ export class SsoSessions {
         created: signedInAt,
         expires: expiresAt,
       },
-      hashOf(cookieValue),
+      sha256Hex(cookieValue),
     );
     return { cookieValue, sessionId, signedInAt, expiresAt };
   }
@@ -122,7 +119,7 @@ export class SsoSessions {
   async resolve(cookieValue: string | undefined): Promise<SsoSignIn | null> {
     if (cookieValue === undefined || !SECRET.test(cookieValue)) return null;
     const { repositories: repos } = this.store;
-    const session = await repos.ssoSessions.findByHash(hashOf(cookieValue), this.now().toISOString());
+    const session = await repos.ssoSessions.findByHash(sha256Hex(cookieValue), this.now().toISOString());
     if (!session) return null;
     const identity = await identityOf(repos, session.tenantId, session.directoryId, session.userId);
     if (!identity) {
@@ -143,7 +140,7 @@ export class SsoSessions {
   /** Ends the session behind a cookie value (sign-out); a no-op for an unknown one. */
   async end(cookieValue: string | undefined): Promise<void> {
     if (cookieValue === undefined || !SECRET.test(cookieValue)) return;
-    await this.store.repositories.ssoSessions.deleteByHash(hashOf(cookieValue));
+    await this.store.repositories.ssoSessions.deleteByHash(sha256Hex(cookieValue));
   }
 }
 

@@ -1,6 +1,7 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { TenantLimitedKeyError } from '../directory/admin-errors.js';
 import { now } from '../directory/clock.js';
+import { sameHash, sha256Hex } from '../directory/secret-hash.js';
 import { isStorableText } from '../directory/storable-text.js';
 import { InvalidValueError, NotFoundError } from '../scim/errors.js';
 import {
@@ -34,15 +35,9 @@ export interface CreatedClient {
   readonly secret: string | null;
 }
 
-export function hashClientSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
-}
-
 /** Whether a presented secret is the one whose hash is stored; constant-time. */
 export function clientSecretMatches(presented: string, storedHash: string): boolean {
-  const a = Buffer.from(hashClientSecret(presented), 'hex');
-  const b = Buffer.from(storedHash, 'hex');
-  return a.length === b.length && timingSafeEqual(a, b);
+  return sameHash(sha256Hex(presented), storedHash);
 }
 
 /**
@@ -124,10 +119,7 @@ export class OidcClients {
       secretPrefix: secret === null ? null : secret.slice(0, CLIENT_SECRET_PREFIX.length + 6),
       created: now(),
     };
-    await this.store.repositories.oidcClients.insert(
-      client,
-      secret === null ? null : hashClientSecret(secret),
-    );
+    await this.store.repositories.oidcClients.insert(client, secret === null ? null : sha256Hex(secret));
     return { client, secret };
   }
 

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { sha256Hex } from '../directory/secret-hash.js';
 import { isStorableText } from '../directory/storable-text.js';
 import type { Store } from '../store/store.js';
 import { SealError, type SecretBox } from './secret-box.js';
@@ -13,10 +13,6 @@ const ISSUED_BY_GRANT = new Set([
   'BackchannelAuthenticationRequest',
   'PreAuthorizedCode',
 ]);
-
-function hashId(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
-}
 
 /**
  * oidc-provider's storage on rollcall's store, so a sign-in started on one node finishes on any other.
@@ -36,16 +32,16 @@ export class StoreAdapter implements Adapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    const idHash = hashId(id);
+    const idHash = sha256Hex(id);
     // An interaction or session also names its grant, but outlives a revocation of it.
     const grantId = ISSUED_BY_GRANT.has(this.model) ? payload.grantId : undefined;
     await this.store.repositories.oidcPayloads.upsert({
       model: this.model,
       idHash,
       sealedPayload: this.box.seal(JSON.stringify(payload), this.context(idHash)),
-      grantHash: grantId ? hashId(grantId) : null,
-      uidHash: payload.uid ? hashId(payload.uid) : null,
-      userCodeHash: payload.userCode ? hashId(payload.userCode) : null,
+      grantHash: grantId ? sha256Hex(grantId) : null,
+      uidHash: payload.uid ? sha256Hex(payload.uid) : null,
+      userCodeHash: payload.userCode ? sha256Hex(payload.userCode) : null,
       expiresAt: expiresIn === undefined ? null : new Date(this.clock() + expiresIn * 1000).toISOString(),
     });
   }
@@ -68,7 +64,7 @@ export class StoreAdapter implements Adapter {
   ): Promise<AdapterPayload | undefined> {
     const found = await this.store.repositories.oidcPayloads.find(
       this.model,
-      hashId(value),
+      sha256Hex(value),
       new Date(this.clock()).toISOString(),
       key,
     );
@@ -90,17 +86,17 @@ export class StoreAdapter implements Adapter {
   async consume(id: string): Promise<void> {
     await this.store.repositories.oidcPayloads.consume(
       this.model,
-      hashId(id),
+      sha256Hex(id),
       new Date(this.clock()).toISOString(),
     );
   }
 
   async destroy(id: string): Promise<void> {
-    await this.store.repositories.oidcPayloads.destroy(this.model, hashId(id));
+    await this.store.repositories.oidcPayloads.destroy(this.model, sha256Hex(id));
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.store.repositories.oidcPayloads.revokeByGrant(hashId(grantId));
+    await this.store.repositories.oidcPayloads.revokeByGrant(sha256Hex(grantId));
   }
 }
 

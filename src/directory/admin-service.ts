@@ -36,7 +36,7 @@ import {
   serialiseSettings,
 } from './directory-settings.js';
 import { type LifecycleChanges, withLifecycleChanges } from './lifecycle-service.js';
-import { decodeLogCursor, encodeLogCursor, type LogFilters } from './log-search.js';
+import { type LogFilters, logCursor } from './log-search.js';
 import { generateToken } from './scim-tokens.js';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -413,12 +413,12 @@ export class AdminService {
     const page = await this.store.repositories.logs.search({
       ...scopeOf(directory),
       ...logFilters(filters),
-      ...(filters.cursor && { beforeSeq: decodeLogCursor(filters.cursor) }),
+      ...(filters.cursor && { beforeSeq: logCursor.decode(filters.cursor) }),
       limit: filters.limit,
     });
     return {
       entries: page.entries,
-      ...(page.nextSeq !== undefined && { nextCursor: encodeLogCursor(page.nextSeq) }),
+      ...(page.nextSeq !== undefined && { nextCursor: logCursor.encode(page.nextSeq) }),
     };
   }
 
@@ -432,7 +432,7 @@ export class AdminService {
     filters: LogFilters & { cursor?: string; limit?: number },
   ): Promise<AsyncIterable<LogEntry[]>> {
     const directory = await this.directory(directoryId);
-    const first = filters.cursor ? decodeLogCursor(filters.cursor) : undefined;
+    const first = filters.cursor ? logCursor.decode(filters.cursor) : undefined;
     const logs = this.store.repositories.logs;
     return (async function* () {
       let beforeSeq = first;

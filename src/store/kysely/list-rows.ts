@@ -4,7 +4,7 @@ import type { Database } from '../database.js';
 import type { DialectName } from '../dialects/dialect.js';
 import { compileFilter, compileSortKey } from '../filter-to-sql.js';
 import type { ListQuery, Scope } from '../ports.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { scimCursor } from './cursor.js';
 
 type ResourceTable = 'users' | 'groups';
 
@@ -62,7 +62,7 @@ export async function listRows<Row extends { seq: number }>(
   const seqRef = sql.ref(`${table}.seq`);
   if (query.cursor !== undefined) {
     if (query.sortBy) throw new InvalidValueError('sortBy cannot be combined with cursor paging');
-    const after = query.cursor === '' ? 0 : decodeCursor(query.cursor);
+    const after = query.cursor === '' ? 0 : scimCursor.decode(query.cursor);
     const rows = (await db
       .selectFrom(table)
       .selectAll()
@@ -75,7 +75,7 @@ export async function listRows<Row extends { seq: number }>(
     const last = rows.at(-1);
     // A first page that holds every match is the total; otherwise count (a scan of the matches).
     const totalResults = after === 0 && !more ? rows.length : await countAll();
-    return { totalResults, rows, ...(more && last && { nextCursor: encodeCursor(Number(last.seq)) }) };
+    return { totalResults, rows, ...(more && last && { nextCursor: scimCursor.encode(Number(last.seq)) }) };
   }
 
   let select = db.selectFrom(table).selectAll().where(sql<SqlBool>`${where()}`);

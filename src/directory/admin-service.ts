@@ -1,5 +1,4 @@
 import { InvalidValueError, UniquenessError } from '../scim/errors.js';
-import { compare, type FilterNode, and as filterAnd, or as filterOr } from '../scim/filter/filter-node.js';
 import type { JsonObject } from '../scim/json/json-value.js';
 import { parseListParameters } from '../scim/list/list-query.js';
 import { renderGroup, renderUser } from '../scim/resource/render-resource.js';
@@ -77,7 +76,10 @@ export interface DirectoryChanges {
 
 /** An admin's search over a directory's users or groups: text, SCIM filter and paging. */
 export interface ResourceSearch {
-  /** Case-insensitive text contained in userName, displayName or an email (groups: displayName). */
+  /**
+   * The start of userName, displayName or an email (groups: displayName), case-insensitive: a range
+   * of their indexes, so a search never reads the whole directory.
+   */
   readonly q?: string;
   /** A SCIM filter (RFC 7644 §3.4.2.2), compiled to SQL like the SCIM endpoint's. */
   readonly filter?: string;
@@ -355,10 +357,7 @@ export class AdminService {
     baseUrl?: string,
   ): Promise<ListPage<StoredUser>> {
     const scope = scopeOf(await this.directory(directoryId));
-    return this.store.repositories.users.list(
-      scope,
-      listQuery(search, textSearch('User', search.q), baseUrl),
-    );
+    return this.store.repositories.users.list(scope, listQuery(search, baseUrl));
   }
 
   /** The user's SCIM representation, groups included, as the directory's SCIM endpoint returns it. */
@@ -388,10 +387,7 @@ export class AdminService {
     baseUrl?: string,
   ): Promise<ListPage<StoredGroup>> {
     const scope = scopeOf(await this.directory(directoryId));
-    return this.store.repositories.groups.list(
-      scope,
-      listQuery(search, textSearch('Group', search.q), baseUrl),
-    );
+    return this.store.repositories.groups.list(scope, listQuery(search, baseUrl));
   }
 
   async group(directoryId: string, groupId: string, baseUrl: string): Promise<JsonObject> {
@@ -494,27 +490,17 @@ function scopeOf(directory: DirectoryRecord): Scope {
   return { tenantId: directory.tenantId, directoryId: directory.id };
 }
 
-/** `q` as a SCIM filter, so the text search runs through the same filter → SQL compiler (emails via their index table). */
-function textSearch(resource: 'User' | 'Group', q: string | undefined): FilterNode | undefined {
-  const text = q?.trim();
-  if (!text) return undefined;
-  if (resource === 'Group') return compare('co', { name: 'displayName' }, text);
-  return filterOr(
-    filterOr(compare('co', { name: 'userName' }, text), compare('co', { name: 'displayName' }, text)),
-    compare('co', { name: 'emails', subAttribute: 'value' }, text),
-  );
-}
-
-function listQuery(search: ResourceSearch, text: FilterNode | undefined, baseUrl: string | undefined) {
+function listQuery(search: ResourceSearch, baseUrl: string | undefined) {
   const params = parseListParameters({
     filter: search.filter,
     startIndex: search.startIndex,
     count: search.count,
     cursor: search.cursor,
   });
-  const filter = params.filter && text ? filterAnd(params.filter, text) : (params.filter ?? text);
+  const prefix = search.q?.trim();
   return {
-    ...(filter && { filter }),
+    ...(params.filter && { filter: params.filter }),
+    ...(prefix && { prefix }),
     startIndex: params.startIndex,
     count: params.count,
     sortOrder: params.sortOrder,

@@ -66,6 +66,8 @@ export interface ListQuery {
   readonly baseUrl?: string;
   /** Users only: accounts of this source (the console's filter; an index of its own). */
   readonly source?: AccountSource;
+  /** The start of userName, displayName or an email (groups: displayName), case-insensitive. */
+  readonly prefix?: string;
 }
 
 export interface ListPage<T> {

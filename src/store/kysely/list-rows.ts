@@ -5,6 +5,7 @@ import type { DialectName } from '../dialects/dialect.js';
 import { compileFilter, compileSortKey } from '../filter-to-sql.js';
 import type { ListQuery, Scope } from '../ports.js';
 import { scimCursor } from './cursor.js';
+import { textSearch } from './prefix-search.js';
 
 type ResourceTable = 'users' | 'groups';
 
@@ -42,6 +43,7 @@ export async function listRows<Row extends { seq: number }>(
         ),
       );
     if (table === 'users') conditions.push(sql<SqlBool>`${sql.ref('users.deleted_at')} is null`);
+    if (query.prefix) conditions.push(textSearch(db, dialect, scope, table, query.prefix));
     if (table === 'users' && query.source !== undefined)
       conditions.push(sql<SqlBool>`${sql.ref('users.source')} = ${query.source}`);
     if (extra) conditions.push(extra);

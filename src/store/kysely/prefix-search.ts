@@ -1,5 +1,7 @@
-import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
+import { type Expression, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
+import type { Database } from '../database.js';
 import type { DialectName } from '../dialects/dialect.js';
+import type { Scope } from '../ports.js';
 import { foldCase } from './resource-rows.js';
 
 /**
@@ -30,4 +32,29 @@ export function nextPrefix(prefix: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * What a text search finds: users whose userName, displayName or an email starts with `text`, or
+ * groups whose displayName does, case-insensitively. Each is a range of an index (user_emails
+ * through its value index), so a search reads the matches, not the directory. `table` is how the
+ * query names `users` or `groups`.
+ */
+export function textSearch(
+  db: Kysely<Database>,
+  dialect: DialectName,
+  scope: Scope,
+  resource: 'users' | 'groups',
+  text: string,
+  table: string = resource,
+): Expression<SqlBool> {
+  const name = startsWith(dialect, `${table}.display_name_key`, text);
+  if (resource === 'groups') return name;
+  const emails = db
+    .selectFrom('user_emails')
+    .select('user_emails.user_id')
+    .where('user_emails.tenant_id', '=', scope.tenantId)
+    .where('user_emails.directory_id', '=', scope.directoryId)
+    .where(startsWith(dialect, 'user_emails.value_key', text));
+  return sql<SqlBool>`(${startsWith(dialect, `${table}.user_name_key`, text)} or ${name} or ${sql.ref(`${table}.id`)} in (${emails}))`;
 }

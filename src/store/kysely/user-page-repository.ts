@@ -4,7 +4,7 @@ import type { Database } from '../database.js';
 import type { DialectName } from '../dialects/dialect.js';
 import type { AccountSource, Scope, StoredUser } from '../ports.js';
 import { scimCursor } from './cursor.js';
-import { startsWith } from './prefix-search.js';
+import { textSearch } from './prefix-search.js';
 import { foldCase } from './resource-rows.js';
 import { toStoredUser } from './user-repository.js';
 
@@ -91,17 +91,7 @@ export class UserPageRepository {
     if (query.active !== undefined) conditions.push(sql<SqlBool>`${ref('active')} = ${query.active ? 1 : 0}`);
     if (query.source !== undefined) conditions.push(sql<SqlBool>`${ref('source')} = ${query.source}`);
     const prefix = query.prefix?.trim();
-    if (prefix) {
-      const emails = this.db
-        .selectFrom('user_emails')
-        .select('user_emails.user_id')
-        .where('user_emails.tenant_id', '=', scope.tenantId)
-        .where('user_emails.directory_id', '=', scope.directoryId)
-        .where(startsWith(this.dialect, 'user_emails.value_key', prefix));
-      conditions.push(
-        sql<SqlBool>`(${startsWith(this.dialect, `${table}.user_name_key`, prefix)} or ${startsWith(this.dialect, `${table}.display_name_key`, prefix)} or ${ref('id')} in (${emails}))`,
-      );
-    }
+    if (prefix) conditions.push(textSearch(this.db, this.dialect, scope, 'users', prefix, table));
     return sql.join(conditions, sql` and `);
   }
 

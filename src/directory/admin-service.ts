@@ -3,6 +3,7 @@ import type { JsonObject } from '../scim/json/json-value.js';
 import { parseListParameters } from '../scim/list/list-query.js';
 import { renderGroup, renderUser } from '../scim/resource/render-resource.js';
 import type { ApiKeyRecord } from '../store/kysely/api-key-repository.js';
+import type { LogCriteria } from '../store/kysely/log-repository.js';
 import type {
   AccountSource,
   DirectoryRecord,
@@ -408,7 +409,7 @@ export class AdminService {
     const directory = await this.directory(directoryId);
     const page = await this.store.repositories.logs.search({
       ...scopeOf(directory),
-      ...logFilters(filters),
+      ...(await this.logFilters(directory, filters)),
       ...(filters.cursor && { beforeSeq: logCursor.decode(filters.cursor) }),
       limit: filters.limit,
     });
@@ -430,13 +431,14 @@ export class AdminService {
     const directory = await this.directory(directoryId);
     const first = filters.cursor ? logCursor.decode(filters.cursor) : undefined;
     const logs = this.store.repositories.logs;
+    const search = await this.logFilters(directory, filters);
     return (async function* () {
       let beforeSeq = first;
       let left = filters.limit ?? Number.POSITIVE_INFINITY;
       while (left > 0) {
         const page = await logs.search({
           ...scopeOf(directory),
-          ...logFilters(filters),
+          ...search,
           ...(beforeSeq !== undefined && { beforeSeq }),
           limit: Math.min(EXPORT_CHUNK, left),
         });
@@ -446,6 +448,25 @@ export class AdminService {
         beforeSeq = page.nextSeq;
       }
     })();
+  }
+
+  /**
+   * The log search for these filters. A `user` (an id or a userName) is first resolved to the ids
+   * it names, live or soft-deleted, so the search reads the log's resource index; the text itself
+   * also counts as an id (a user deleted for good has only its id left).
+   */
+  private async logFilters(directory: DirectoryRecord, filters: LogFilters): Promise<LogCriteria> {
+    const user = filters.user?.trim();
+    const ids = user
+      ? [user, ...(await this.store.repositories.users.idsNamed(scopeOf(directory), user))]
+      : [];
+    return {
+      ...(filters.status !== undefined && { status: filters.status }),
+      ...(filters.operation !== undefined && { operation: filters.operation }),
+      ...(user && { userIds: [...new Set(ids)] }),
+      ...(filters.since !== undefined && { since: instant('since', filters.since) }),
+      ...(filters.until !== undefined && { until: instant('until', filters.until) }),
+    };
   }
 
   /** Deletes provisioning-log rows of every tenant logged before `before`; returns how many. */
@@ -507,16 +528,6 @@ function listQuery(search: ResourceSearch, baseUrl: string | undefined) {
     ...(params.cursor !== undefined && { cursor: params.cursor }),
     ...(baseUrl !== undefined && { baseUrl }),
     ...(search.source !== undefined && { source: search.source }),
-  };
-}
-
-function logFilters(filters: LogFilters): LogFilters {
-  return {
-    ...(filters.status !== undefined && { status: filters.status }),
-    ...(filters.operation !== undefined && { operation: filters.operation }),
-    ...(filters.user !== undefined && { user: filters.user }),
-    ...(filters.since !== undefined && { since: instant('since', filters.since) }),
-    ...(filters.until !== undefined && { until: instant('until', filters.until) }),
   };
 }
 

@@ -185,6 +185,21 @@ export class UserRepository {
     return Number(result.numDeletedRows);
   }
 
+  /**
+   * The ids of the users, live or soft-deleted, whose id or userName (case-insensitive) is `text`:
+   * what a log search for a user means. Two index probes.
+   */
+  async idsNamed(scope: Scope, text: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('users')
+      .select('id')
+      .where('tenant_id', '=', scope.tenantId)
+      .where('directory_id', '=', scope.directoryId)
+      .where((eb) => eb.or([eb('id', '=', text), eb('user_name_key', '=', foldCase(text))]))
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   /** Live users counted for the deprovisioning guard. */
   async countActive(scope: Scope): Promise<number> {
     const row = await this.db

@@ -452,14 +452,13 @@ export class AdminService {
 
   /**
    * The log search for these filters. A `user` (an id or a userName) is first resolved to the ids
-   * it names, live or soft-deleted, so the search reads the log's resource index; the text itself
-   * also counts as an id (a user deleted for good has only its id left).
+   * it names, live or soft-deleted, so the search reads the log's resource index; when it names
+   * none, the text is taken as an id (a user deleted for good has only its id left).
    */
   private async logFilters(directory: DirectoryRecord, filters: LogFilters): Promise<LogCriteria> {
     const user = filters.user?.trim();
-    const ids = user
-      ? [user, ...(await this.store.repositories.users.idsNamed(scopeOf(directory), user))]
-      : [];
+    const named = user ? await this.store.repositories.users.idsNamed(scopeOf(directory), user) : [];
+    const ids = user && named.length === 0 ? [user] : named;
     return {
       ...(filters.status !== undefined && { status: filters.status }),
       ...(filters.operation !== undefined && { operation: filters.operation }),

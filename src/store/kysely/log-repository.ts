@@ -130,8 +130,28 @@ export class LogRepository {
     return rows.map(toEntry);
   }
 
-  /** Newest first, keyset-paged on seq so pages stay correct while new rows arrive. */
+  /**
+   * Newest first, keyset-paged on seq so pages stay correct while new rows arrive. The requests
+   * about users are read user by user on the resource index, (resource_id, seq), and merged: one
+   * range per user, each already in seq order.
+   */
   async search(query: LogSearch): Promise<LogPage> {
+    const { userIds, ...rest } = query;
+    if (userIds === undefined) return this.searchRange(rest);
+    const pages = await Promise.all(
+      [...new Set(userIds)].map((id) => this.searchRange({ ...rest, resourceId: id, users: true })),
+    );
+    const entries = pages
+      .flatMap((p) => p.entries)
+      .sort((a, b) => b.seq! - a.seq!)
+      .slice(0, query.limit + 1);
+    const more = entries.length > query.limit || pages.some((p) => p.nextSeq !== undefined);
+    if (entries.length > query.limit) entries.pop();
+    const last = entries.at(-1);
+    return { entries, ...(more && last && { nextSeq: last.seq! }) };
+  }
+
+  private async searchRange(query: Omit<LogSearch, 'userIds'> & { users?: boolean }): Promise<LogPage> {
     let select = this.db
       .selectFrom('provisioning_log')
       .select(LISTED)
@@ -142,8 +162,7 @@ export class LogRepository {
     else if (query.status === 'success') select = select.where('status', '<', 400);
     else if (typeof query.status === 'number') select = select.where('status', '=', query.status);
     if (query.operation !== undefined) select = select.where('operation', '=', query.operation);
-    if (query.userIds !== undefined)
-      select = select.where('resource_type', '=', 'User').where('resource_id', 'in', query.userIds);
+    if (query.users) select = select.where('resource_type', '=', 'User');
     if (query.since !== undefined) select = select.where('at', '>=', query.since);
     if (query.until !== undefined) select = select.where('at', '<', query.until);
     if (query.beforeSeq !== undefined) select = select.where('seq', '<', query.beforeSeq);

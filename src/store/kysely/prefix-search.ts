@@ -56,5 +56,11 @@ export function textSearch(
     .where('user_emails.tenant_id', '=', scope.tenantId)
     .where('user_emails.directory_id', '=', scope.directoryId)
     .where(startsWith(dialect, 'user_emails.value_key', text));
-  return sql<SqlBool>`(${startsWith(dialect, `${table}.user_name_key`, text)} or ${name} or ${sql.ref(`${table}.id`)} in (${emails}))`;
+  // PostgreSQL ORs index scans into one bitmap only when every arm is an index condition: the
+  // emails' user ids as an array (computed once) are one, an IN subquery is not.
+  const byEmail =
+    dialect === 'postgres'
+      ? sql<SqlBool>`${sql.ref(`${table}.id`)} = any(array(${emails}))`
+      : sql<SqlBool>`${sql.ref(`${table}.id`)} in (${emails})`;
+  return sql<SqlBool>`(${startsWith(dialect, `${table}.user_name_key`, text)} or ${name} or ${byEmail})`;
 }

@@ -141,7 +141,12 @@ describe('users page filters', () => {
     expect(await pages.count(scope)).toEqual({ count: 5, atLeast: true });
     expect(await pages.count(scope, { active: false })).toEqual({ count: 2, atLeast: false });
     const admins = { role: 'admin', groupIds: ['g-ops'] };
+    // With other filters, a role page tells what it found: this page, and whether more follow.
     expect((await pages.page(scope, { limit: 1, role: admins, active: true })).total).toEqual({
+      count: 1,
+      atLeast: true,
+    });
+    expect((await pages.page(scope, { limit: 5, role: admins, active: true })).total).toEqual({
       count: 3,
       atLeast: false,
     });

@@ -99,14 +99,17 @@ export class UserPageRepository {
     scope: Scope,
     query: Omit<UserPageQuery, 'limit' | 'role' | 'cursor'>,
   ): Promise<CappedCount> {
-    const matches = this.db
+    let matches = this.db
       .selectFrom('users')
       .select(sql`1`.as('one'))
-      .where(sql<SqlBool>`${this.conditions(scope, query)}`)
-      .limit(this.limits.countCap + 1)
-      .as('matches');
+      .where(sql<SqlBool>`${this.conditions(scope, query)}`);
+    // In paging order, the count walks an index (page order, status or source) and stops at the
+    // cap; PostgreSQL would otherwise gather a bitmap of the whole directory first. A search
+    // counts its matches, found through the key indexes, in any order.
+    if (!query.prefix?.trim()) matches = matches.orderBy('users.seq');
+    const counted = matches.limit(this.limits.countCap + 1).as('matches');
     const row = await this.db
-      .selectFrom(matches)
+      .selectFrom(counted)
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
     return this.capped(Number(row.n));
@@ -146,7 +149,9 @@ export class UserPageRepository {
     const found: StoredUser[] = [];
     let exhausted = false;
     for (let round = 0; round < ROLE_ROUNDS && found.length <= query.limit; round++) {
-      const { ids, last } = await this.roleCandidates(scope, key, role.groupIds, after);
+      // A page's worth first (the role alone fills it), more per round when filters skip many.
+      const batch = Math.min(this.limits.roleBatch, (query.limit + 1) * 2 ** round);
+      const { ids, last } = await this.roleCandidates(scope, key, role.groupIds, after, batch);
       if (ids.length === 0) {
         exhausted = true;
         break;
@@ -172,7 +177,12 @@ export class UserPageRepository {
     const more = found.length > query.limit;
     if (more) found.pop();
     const cursorAt = more ? found.at(-1)!.id : exhausted ? undefined : after;
-    const total = await this.roleCount(scope, query, key, role.groupIds);
+    // With other filters, the holders who pass them are known a page at a time only.
+    const filtered =
+      query.active !== undefined || query.source !== undefined || Boolean(query.prefix?.trim());
+    const total = filtered
+      ? { count: found.length, atLeast: more || Boolean(query.cursor) }
+      : await this.roleCount(scope, key, role.groupIds);
     return {
       users: found,
       total,
@@ -181,7 +191,7 @@ export class UserPageRepository {
   }
 
   /**
-   * The next ROLE_BATCH holder ids after `after`, merged from each index range in id order; `last`
+   * The next `batch` holder ids after `after`, merged from each index range in id order; `last`
    * when every range is used up.
    */
   private async roleCandidates(
@@ -189,6 +199,7 @@ export class UserPageRepository {
     key: string,
     groupIds: readonly string[],
     after: string,
+    batch: number,
   ): Promise<{ ids: string[]; last: boolean }> {
     const ranges = [
       this.db
@@ -199,7 +210,7 @@ export class UserPageRepository {
         .where('role_key', '=', key)
         .where('user_id', '>', after)
         .orderBy('user_id')
-        .limit(this.limits.roleBatch),
+        .limit(batch),
       ...groupIds.map((groupId) =>
         this.db
           .selectFrom('group_members')
@@ -210,13 +221,13 @@ export class UserPageRepository {
           .where('member_id', '>', after)
           .where('member_type', '=', 'User')
           .orderBy('member_id')
-          .limit(this.limits.roleBatch),
+          .limit(batch),
       ),
     ];
     const lists = await Promise.all(ranges.map(async (q) => (await q.execute()).map((r) => r.id)));
     // Only ids below the smallest last id of a full range are certain: nothing of that range lies
     // between; past it, that range has not been read yet.
-    const full = lists.filter((l) => l.length === this.limits.roleBatch).map((l) => l.at(-1)!);
+    const full = lists.filter((l) => l.length === batch).map((l) => l.at(-1)!);
     const bound = full.length > 0 ? full.reduce((a, b) => (b < a ? b : a)) : undefined;
     const ids = [...new Set(lists.flat())]
       .filter((id) => bound === undefined || id <= bound)
@@ -225,44 +236,19 @@ export class UserPageRepository {
   }
 
   /**
-   * Holders counted up to the cap: each index range read to this.limits.countCap + 1 ids, their union joined
-   * to the users the other filters accept. When the ranges hold more than the cap, the count is a
-   * lower bound.
+   * Holders counted up to the cap: each index range read to COUNT_CAP + 1 ids, their union counted.
+   * The ranges hold live users only (a deleted user leaves its roles and groups).
    */
-  private async roleCount(
-    scope: Scope,
-    query: UserPageQuery,
-    key: string,
-    groupIds: readonly string[],
-  ): Promise<CappedCount> {
-    let union = this.db
-      .selectFrom(
-        this.holders(scope, key)
-          .limit(this.limits.countCap + 1)
-          .as('b'),
-      )
-      .select('b.id');
+  private async roleCount(scope: Scope, key: string, groupIds: readonly string[]): Promise<CappedCount> {
+    const cap = this.limits.countCap + 1;
+    let union = this.db.selectFrom(this.holders(scope, key).limit(cap).as('b')).select('b.id');
     for (const groupId of groupIds)
-      union = union.union(
-        this.db
-          .selectFrom(
-            this.members(scope, groupId)
-              .limit(this.limits.countCap + 1)
-              .as('b'),
-          )
-          .select('b.id'),
-      );
+      union = union.union(this.db.selectFrom(this.members(scope, groupId).limit(cap).as('b')).select('b.id'));
     const row = await this.db
       .selectFrom(union.as('c'))
-      .leftJoin('users as u', (join) =>
-        join.on(sql<SqlBool>`u.id = c.id and ${this.conditions(scope, query, 'u')}`),
-      )
-      .select((eb) => [eb.fn.countAll<number>().as('candidates'), eb.fn.count<number>('u.id').as('matches')])
+      .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
-    const matches = Number(row.matches);
-    return Number(row.candidates) > this.limits.countCap
-      ? { count: Math.min(matches, this.limits.countCap), atLeast: true }
-      : { count: matches, atLeast: false };
+    return this.capped(Number(row.n));
   }
 
   private capped(n: number): CappedCount {

@@ -87,3 +87,35 @@ async function explain(driver: StoreDriver, query: CompiledQuery): Promise<strin
     }
   });
 }
+
+/** An index condition that names only the scope: it reads the whole directory. */
+const SCOPE_ONLY =
+  /^\s*(?:Index Cond|Recheck Cond): \(\(tenant_id = '[^']*'::text\) AND \(directory_id = '[^']*'::text\)(?: AND \(deleted_at IS NULL\))?\)$/;
+
+/**
+ * The steps of a plan that read a whole table, or a whole directory of it: SQLite's SCAN of a table
+ * (`derived`: names of subqueries, whose rows a query already bounded); PostgreSQL's Seq Scan, or
+ * an index scan whose condition is only the scope, unless a Limit right above it stops it early (a
+ * bitmap never stops early).
+ */
+export function wholeReads(dialect: DialectName, plan: string, derived: readonly string[] = []): string[] {
+  const lines = plan.split('\n');
+  if (dialect === 'sqlite')
+    return lines.filter((line) => {
+      const scan = /\bSCAN (\S+)/.exec(line);
+      return scan !== null && !derived.includes(scan[1]!) && !scan[1]!.startsWith('(');
+    });
+  const bad: string[] = [];
+  for (const [i, line] of lines.entries()) {
+    const node =
+      /(Seq Scan|Bitmap Index Scan|Index Scan|Index Only Scan)(?: Backward)?(?: using| on) (\S+)/.exec(line);
+    if (!node) continue;
+    const details = [];
+    for (let j = i + 1; j < lines.length && !lines[j]!.includes('->'); j++) details.push(lines[j]!);
+    const conditions = details.filter((d) => d.includes('Index Cond:'));
+    const limited = node[1] !== 'Bitmap Index Scan' && /^\s*(->\s*)?Limit\b/.test(lines[i - 1] ?? '');
+    const scopeOnly = conditions.every((c) => SCOPE_ONLY.test(c)) && !limited;
+    if (node[1] === 'Seq Scan' || conditions.length === 0 || scopeOnly) bad.push(line.trim());
+  }
+  return bad;
+}

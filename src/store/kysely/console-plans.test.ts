@@ -1,6 +1,6 @@
 import { type Insertable, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openPlanProbe, type PlanProbe } from '../../../test/support/query-plans.js';
+import { openPlanProbe, type PlanProbe, wholeReads } from '../../../test/support/query-plans.js';
 import type { Database } from '../database.js';
 import type { Scope } from '../ports.js';
 import { GroupRepository } from './group-repository.js';
@@ -138,39 +138,7 @@ beforeAll(async () => {
 afterAll(() => probe.close());
 
 /** Derived tables of the page queries (counts and unions), read once their bounded rows are in. */
-const DERIVED = new Set(['matches', 'c', 'b']);
-
-/** An index condition that names only the scope: it reads the whole directory. */
-const SCOPE_ONLY =
-  /^\s*(?:Index Cond|Recheck Cond): \(\(tenant_id = '[^']*'::text\) AND \(directory_id = '[^']*'::text\)(?: AND \(deleted_at IS NULL\))?\)$/;
-
-/**
- * The steps of a plan that read a whole table, or a whole directory of it: SQLite's SCAN of a
- * table; PostgreSQL's Seq Scan, or an index scan whose condition is only the scope, unless a Limit
- * right above it stops it early (a bitmap never stops early).
- */
-function wholeReads(plan: string): string[] {
-  const lines = plan.split('\n');
-  if (probe.dialect === 'sqlite')
-    return lines.filter((line) => {
-      const scan = /\bSCAN (\S+)/.exec(line);
-      return scan !== null && !DERIVED.has(scan[1]!) && !scan[1]!.startsWith('(');
-    });
-  const bad: string[] = [];
-  lines.forEach((line, i) => {
-    const node =
-      /(Seq Scan|Bitmap Index Scan|Index Scan|Index Only Scan)(?: Backward)?(?: using| on) (\S+)/.exec(line);
-    if (!node) return;
-    if (node[1] === 'Seq Scan') return bad.push(line.trim());
-    const details = [];
-    for (let j = i + 1; j < lines.length && !lines[j]!.includes('->'); j++) details.push(lines[j]!);
-    const conditions = details.filter((d) => d.includes('Index Cond:'));
-    const limited = node[1] !== 'Bitmap Index Scan' && /^\s*(->\s*)?Limit\b/.test(lines[i - 1] ?? '');
-    if (conditions.length === 0 || (conditions.every((c) => SCOPE_ONLY.test(c)) && !limited))
-      bad.push(line.trim());
-  });
-  return bad;
-}
+const DERIVED = ['matches', 'c', 'b'];
 
 /** Runs `work`, then explains every query it sent; returns the plans. */
 async function plansOf(work: () => Promise<unknown>): Promise<string[]> {
@@ -183,7 +151,7 @@ async function plansOf(work: () => Promise<unknown>): Promise<string[]> {
 
 async function expectIndexed(work: () => Promise<unknown>, uses: RegExp[] = []) {
   const plans = await plansOf(work);
-  for (const plan of plans) expect(wholeReads(plan), plan).toEqual([]);
+  for (const plan of plans) expect(wholeReads(probe.dialect, plan, DERIVED), plan).toEqual([]);
   const all = plans.join('\n');
   for (const index of uses) expect(all).toMatch(index);
 }

@@ -51,7 +51,7 @@ export function usersPage(
     { title: `${place.directory.name}: users`, ...place, section: 'users' },
     html`<h1>Users <span class="muted small">${place.directory.name}</span></h1>
 <form method="get" action="${base}/users" role="search" class="toolbar filters">
-  <div class="field inline"><label for="q">Search</label><input id="q" name="q" type="search" value="${f.q ?? ''}" placeholder="start of name or email" aria-describedby="q-hint"><span id="q-hint" class="hint">Matches the start of a user name, display name or email.</span></div>
+  <div class="field inline"><label for="q">Search</label><input id="q" name="q" type="search" value="${f.q ?? ''}" placeholder="start of name or email"></div>
   <div class="field inline"><label for="role">Role</label>${
     data.settings.roles.length > 0
       ? html`<select id="role" name="role">${option('', 'Any', !f.role)}${data.settings.roles.map((r) => option(r.value, r.display, f.role === r.value))}</select>`
@@ -152,7 +152,7 @@ export function groupsPage(
     { title: `${place.directory.name}: groups`, ...place, section: 'groups' },
     html`<h1>Groups <span class="muted small">${place.directory.name}</span></h1>
 <form method="get" action="${base}/groups" role="search" class="toolbar">
-  <div class="field inline"><label for="q">Search</label><input id="q" name="q" type="search" value="${data.q}" placeholder="group name"></div>
+  <div class="field inline"><label for="q">Search</label><input id="q" name="q" type="search" value="${data.q}" placeholder="start of group name"></div>
   <button type="submit">Search</button>
 </form>
 <p class="summary" role="status">${count(data.total)} ${data.total === 1 ? 'group' : 'groups'}</p>

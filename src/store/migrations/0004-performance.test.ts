@@ -80,8 +80,9 @@ describe.skipIf(TEST_STORE !== 'sqlite')('SQLite query plans (0004-performance)'
     expect(plan(`select count(*) from users where ${scoped}`, ['t', 'd'])).toContain(
       'COVERING INDEX users_page_order',
     );
+    // Since 0011, the active ones only: users_active_order holds them together.
     expect(plan(`select count(*) from users where ${scoped} and active = ?`, ['t', 'd', 1])).toContain(
-      'COVERING INDEX users_page_order',
+      'COVERING INDEX users_active_order (tenant_id=? AND directory_id=? AND active=? AND deleted_at=?)',
     );
   });
 

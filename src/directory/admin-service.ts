@@ -90,6 +90,8 @@ export interface ResourceSearch {
   readonly cursor?: string;
   /** Users only: accounts of this source (scim: "Provisioned"; jit; admin). */
   readonly source?: AccountSource;
+  /** Count the total only up to this many plus one (the console's pages). */
+  readonly countCap?: number;
 }
 
 export interface LogPageResult {
@@ -527,6 +529,7 @@ function listQuery(search: ResourceSearch, baseUrl: string | undefined) {
     ...(params.cursor !== undefined && { cursor: params.cursor }),
     ...(baseUrl !== undefined && { baseUrl }),
     ...(search.source !== undefined && { source: search.source }),
+    ...(search.countCap !== undefined && { countCap: search.countCap }),
   };
 }
 

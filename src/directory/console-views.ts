@@ -1,7 +1,7 @@
 import type { JsonObject } from '../scim/json/json-value.js';
 import type { GroupRoleRule } from '../store/kysely/lifecycle-repository.js';
 import type { SsoLogEntry } from '../store/kysely/saml-repository.js';
-import type { CappedCount } from '../store/kysely/user-page-repository.js';
+import { type CappedCount, COUNT_CAP } from '../store/kysely/user-page-repository.js';
 import type {
   AccountSource,
   DirectoryRecord,
@@ -338,24 +338,29 @@ export class ConsoleViews {
     };
   }
 
-  /** A page of groups with how many members each has (counted, never loaded). */
+  /** A page of groups with how many members each has (counted, never loaded); the total up to COUNT_CAP. */
   async groups(
     slug: string,
     directoryId: string,
     options: { q?: string; cursor?: string; count?: number },
-  ): Promise<{ total: number; groups: (StoredGroup & { members: number })[]; nextCursor?: string }> {
+  ): Promise<{ total: CappedCount; groups: (StoredGroup & { members: number })[]; nextCursor?: string }> {
     const { directory } = await this.directoryIn(slug, directoryId);
     const page = await this.admin.listGroups(directoryId, {
       ...(options.q && { q: options.q }),
       cursor: options.cursor ?? '',
       count: pageSize(options.count, 50),
+      countCap: COUNT_CAP,
     });
     const counts = await this.store.repositories.groups.memberCounts(
       scopeOf(directory),
       page.resources.map((g) => g.id),
     );
+    const total =
+      page.totalResults > COUNT_CAP
+        ? { count: COUNT_CAP, atLeast: true }
+        : { count: page.totalResults, atLeast: false };
     return {
-      total: page.totalResults,
+      total,
       groups: page.resources.map((g) => ({ ...g, members: counts.get(g.id) ?? 0 })),
       ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }),
     };

@@ -68,6 +68,8 @@ export interface ListQuery {
   readonly source?: AccountSource;
   /** The start of userName, displayName or an email (groups: displayName), case-insensitive. */
   readonly prefix?: string;
+  /** Count the total up to this many plus one (a count above it reads "at least"); SCIM counts all. */
+  readonly countCap?: number;
 }
 
 export interface ListPage<T> {

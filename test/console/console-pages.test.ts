@@ -146,6 +146,7 @@ describe('groups pages', () => {
     const big = await group(dir, 'Walkers', ids);
     const page = await views.groups('acme', dir.id, { q: 'walk' });
     expect(page.groups.map((g) => [g.displayName, g.members])).toEqual([['Walkers', 5]]);
+    expect(page.total).toEqual({ count: 1, atLeast: false });
 
     const seen: string[] = [];
     let after: string | undefined;

@@ -141,7 +141,7 @@ export function groupsPage(
   place: Place,
   data: {
     q: string;
-    total: number;
+    total: CappedCount;
     groups: readonly (StoredGroup & { members: number })[];
     nextCursor?: string;
   },
@@ -155,7 +155,7 @@ export function groupsPage(
   <div class="field inline"><label for="q">Search</label><input id="q" name="q" type="search" value="${data.q}" placeholder="start of group name"></div>
   <button type="submit">Search</button>
 </form>
-<p class="summary" role="status">${count(data.total)} ${data.total === 1 ? 'group' : 'groups'}</p>
+<p class="summary" role="status">${atLeastCount(data.total)} ${data.total.count === 1 && !data.total.atLeast ? 'group' : 'groups'}</p>
 ${
   data.groups.length === 0
     ? html`<p class="empty">No groups.</p>`

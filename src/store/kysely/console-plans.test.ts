@@ -212,6 +212,16 @@ describe('groups pages', () => {
         prefix: 'en',
       }),
     );
+    // The console's page: its total counted up to the cap.
+    await expectIndexed(() =>
+      groups().list(scope, {
+        startIndex: 1,
+        count: 50,
+        sortOrder: 'ascending',
+        cursor: 'c1.1',
+        countCap: 1000,
+      }),
+    );
   });
 
   test('member counts of a page of groups', async () => {

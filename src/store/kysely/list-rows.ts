@@ -51,6 +51,21 @@ export async function listRows<Row extends { seq: number }>(
   };
 
   const countAll = async () => {
+    if (query.countCap !== undefined) {
+      // Up to the cap, in paging order: a walk of the paging index that stops there.
+      const matches = db
+        .selectFrom(table)
+        .select(sql`1`.as('one'))
+        .where(sql<SqlBool>`${where()}`)
+        .orderBy(sql.ref(`${table}.seq`))
+        .limit(query.countCap + 1)
+        .as('matches');
+      const capped = await db
+        .selectFrom(matches)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(capped.n);
+    }
     const countRow = await db
       .selectFrom(table)
       .select(sql<number>`count(*)`.as('n'))

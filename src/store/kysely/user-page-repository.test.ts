@@ -185,6 +185,10 @@ describe('the role index follows every write', () => {
     expect(await users.update(scoped, again, 3)).toBe(true);
     expect(await users.softDelete(scoped, 'w-1', '2024-02-01T00:00:00.000Z')).toBe(true);
     expect(await holders('admin')).toEqual([]);
+    // A log search for the user still finds its id, by id or by userName in any case.
+    expect(await users.idsNamed(scoped, 'W1@Example.test')).toEqual(['w-1']);
+    expect(await users.idsNamed(scoped, 'w-1')).toEqual(['w-1']);
+    expect(await users.idsNamed(scoped, 'w2@example.test')).toEqual([]);
 
     expect(await users.revive(scoped, { ...again, version: 5 })).toBe(true);
     expect(await holders('admin')).toEqual(['w-1']);

@@ -80,9 +80,9 @@ export class UserPageRepository {
     return this.countWhere(scope, filter);
   }
 
-  /** What every filter but the role asks of a user row, on `users` (aliased `u` in role pages). */
-  private conditions(scope: Scope, query: Omit<UserPageQuery, 'limit' | 'role' | 'cursor'>, table = 'users') {
-    const ref = (column: string) => sql.ref(`${table}.${column}`);
+  /** What every filter but the role asks of a `users` row. */
+  private conditions(scope: Scope, query: Omit<UserPageQuery, 'limit' | 'role' | 'cursor'>) {
+    const ref = (column: string) => sql.ref(`users.${column}`);
     const conditions: Expression<SqlBool>[] = [
       sql<SqlBool>`${ref('tenant_id')} = ${scope.tenantId}`,
       sql<SqlBool>`${ref('directory_id')} = ${scope.directoryId}`,
@@ -91,7 +91,7 @@ export class UserPageRepository {
     if (query.active !== undefined) conditions.push(sql<SqlBool>`${ref('active')} = ${query.active ? 1 : 0}`);
     if (query.source !== undefined) conditions.push(sql<SqlBool>`${ref('source')} = ${query.source}`);
     const prefix = query.prefix?.trim();
-    if (prefix) conditions.push(textSearch(this.db, this.dialect, scope, 'users', prefix, table));
+    if (prefix) conditions.push(textSearch(this.db, this.dialect, scope, 'users', prefix));
     return sql.join(conditions, sql` and `);
   }
 
@@ -225,6 +225,8 @@ export class UserPageRepository {
       ),
     ];
     const lists = await Promise.all(ranges.map(async (q) => (await q.execute()).map((r) => r.id)));
+    // The merge compares ids as JavaScript strings, the databases in their index order; for the
+    // UUIDs rollcall gives users (ASCII, dashes at fixed places) every collation agrees.
     // Only ids below the smallest last id of a full range are certain: nothing of that range lies
     // between; past it, that range has not been read yet.
     const full = lists.filter((l) => l.length === batch).map((l) => l.at(-1)!);

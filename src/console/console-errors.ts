@@ -32,6 +32,7 @@ export const CONSOLE_ERRORS = {
   ALREADY_EXISTS: 409,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   SSO_SETTINGS_INVALID: 400,
   IDP_UNREACHABLE: 502,
   INTERNAL_ERROR: 500,
@@ -90,6 +91,11 @@ export function toConsoleError(error: unknown, requestId: string): ConsoleError 
   const fastifyError = error as FastifyError;
   const status = fastifyError?.statusCode ?? 500;
   if (status === 413) return new ConsoleError('PAYLOAD_TOO_LARGE', 'The form sent too much');
+  if (status === 415)
+    return new ConsoleError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      'The console takes its forms as the browser sends them (application/x-www-form-urlencoded); nothing was changed.',
+    );
   if (status >= 400 && status < 500) return new ConsoleError('BAD_REQUEST', 'The request could not be read');
   return new ConsoleError(
     'INTERNAL_ERROR',

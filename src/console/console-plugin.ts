@@ -101,6 +101,10 @@ function checkSameOrigin(request: FastifyRequest): void {
  */
 export async function consolePlugin(app: FastifyInstance, options: ConsolePluginOptions): Promise<void> {
   await app.register(cookie);
+  // Forms only: a change sent as JSON, text or multipart is refused (415) before any route sees it.
+  // A browser form from another site is a form too (SameSite, Origin and the CSRF token stop that);
+  // this keeps what can reach a route to what the console's own pages send.
+  app.removeAllContentTypeParsers();
   await app.register(formbody, { bodyLimit: FORM_LIMIT });
   const deps: ConsoleDeps = {
     store: options.store,

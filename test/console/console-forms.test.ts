@@ -7,9 +7,10 @@ import { startServer, type TestDirectory, type TestServer } from '../support/rol
 import { connectRaw, type RawConnection, TEST_STORE } from '../support/test-store.js';
 
 /**
- * Every console change is stored with its audit record or not at all: with the audit table refusing
+ * How console forms are taken. Every console change is stored with its audit record or not at all: with the audit table refusing
  * inserts (a trigger on the real database), each change fails and leaves nothing behind; without
- * it, the change and its record are both there.
+ * it, the change and its record are both there. And each form has a size limit, checked before it
+ * is read: over it, a 413 page says so and nothing changes.
  */
 let server: TestServer;
 let idp: TestIdp;
@@ -45,6 +46,13 @@ async function acceptAudits(): Promise<void> {
 }
 
 async function post(path: string, form: Record<string, string>): Promise<number> {
+  return (await postForm(path, form)).status;
+}
+
+async function postForm(
+  path: string,
+  form: Record<string, string>,
+): Promise<{ status: number; text: string }> {
   const page = await fetch(`${server.url}/console/tenants`, { headers: { cookie } }).then((r) => r.text());
   const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
   const response = await fetch(`${server.url}${path}`, {
@@ -53,8 +61,7 @@ async function post(path: string, form: Record<string, string>): Promise<number>
     headers: { cookie },
     body: new URLSearchParams({ ...form, _csrf: csrf }),
   });
-  await response.text();
-  return response.status;
+  return { status: response.status, text: await response.text() };
 }
 
 async function audits(action: string): Promise<number> {
@@ -140,4 +147,45 @@ describe('a console change and its audit record', () => {
       expect(await change.stored()).toBe(true);
       expect(await audits(change.action)).toBe(1);
     });
+});
+
+describe('form size limits', () => {
+  /** The IdP's metadata grown to about `bytes` with an XML comment (metadata stays valid). */
+  const paddedMetadata = (bytes: number) =>
+    idp.metadata().replace(/(<\/[\w:]*EntityDescriptor>\s*)$/, `<!-- ${'x'.repeat(bytes)} -->$1`);
+
+  it('takes pasted SSO metadata far over the 64 KiB of other forms', async () => {
+    const metadataXml = paddedMetadata(300 * 1024);
+    expect(metadataXml.length).toBeGreaterThan(300 * 1024);
+    expect(await post('/console/t/acme/sso', { metadataXml, emailAttribute: 'mail' })).toBe(303);
+    expect((await server.api('GET', '/tenants/acme/saml')).body.emailAttribute).toBe('mail');
+  });
+
+  it('refuses an SSO form over 1 MiB with a 413 page that says what to do, and changes nothing', async () => {
+    const before = await audits('sso.save');
+    const answer = await postForm('/console/t/acme/sso', {
+      metadataXml: paddedMetadata(1100 * 1024),
+      emailAttribute: 'too-large',
+    });
+    expect(answer.status).toBe(413);
+    expect(answer.text).toContain('PAYLOAD_TOO_LARGE');
+    expect(answer.text).toContain('give the IdP&#39;s metadata URL instead');
+    expect((await server.api('GET', '/tenants/acme/saml')).body.emailAttribute).toBe('mail');
+    expect(await audits('sso.save')).toBe(before);
+  });
+
+  it('keeps every other form to 64 KiB, and the forms anyone may send to 8 KiB', async () => {
+    const big = await postForm('/console/tenants', { slug: 'roomy', name: 'x'.repeat(70 * 1024) });
+    expect(big.status).toBe(413);
+    expect(big.text).toContain('at most 64 KiB');
+    expect((await server.api('GET', '/tenants/roomy')).status).toBe(404);
+
+    const signIn = await fetch(`${server.url}/console/sign-in`, {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({ email: 'ops@vendor.test', password: 'x'.repeat(9 * 1024) }),
+    });
+    expect(signIn.status).toBe(413);
+    expect(await signIn.text()).toContain('at most 8 KiB');
+  });
 });

@@ -12,6 +12,7 @@ import {
   ConsoleAccessDeniedError,
   LogEntryNotFoundError,
   SignInRefusedError,
+  SignInThrottledError,
 } from '../directory/console-errors.js';
 import { SamlError } from '../saml/errors.js';
 import { ScimError } from '../scim/errors.js';
@@ -23,6 +24,7 @@ import { ScimError } from '../scim/errors.js';
 export const CONSOLE_ERRORS = {
   SIGN_IN_REQUIRED: 401,
   SIGN_IN_REFUSED: 401,
+  SIGN_IN_THROTTLED: 429,
   FORBIDDEN: 403,
   CSRF_REFUSED: 403,
   CROSS_SITE_REFUSED: 403,
@@ -70,6 +72,7 @@ const NOT_FOUND = [
 export function toConsoleError(error: unknown, requestId: string): ConsoleError {
   if (error instanceof ConsoleError) return error;
   if (error instanceof SignInRefusedError) return new ConsoleError('SIGN_IN_REFUSED', error.detail);
+  if (error instanceof SignInThrottledError) return new ConsoleError('SIGN_IN_THROTTLED', error.detail);
   if (error instanceof ConsoleAccessDeniedError) return new ConsoleError('FORBIDDEN', error.detail);
   // The admin setting SSO up is shown the reason, with the SAML code the docs explain.
   if (error instanceof SamlError)

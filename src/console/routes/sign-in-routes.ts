@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { SignInRefusedError } from '../../directory/console-errors.js';
+import { SignInRefusedError, SignInThrottledError } from '../../directory/console-errors.js';
 import { CONSOLE_COOKIE, type OpenedSession } from '../../directory/console-sessions.js';
 import {
   type ConsoleRouteOptions,
@@ -56,17 +56,19 @@ export const signInRoutes: FastifyPluginAsync<ConsoleRouteOptions> = async (app,
       const password = String(request.body?.password ?? '');
       const next = safeNext(request.body?.next);
       try {
-        const operator = await deps.operators.signIn(email, password);
+        const operator = await deps.operators.signIn(email, password, request.ip);
         await deps.sessions.end(request.consoleState.cookieValue);
         setSessionCookie(request, reply, await deps.sessions.openForOperator(operator));
         return reply.redirect(next, 303);
       } catch (error) {
-        if (!(error instanceof SignInRefusedError)) throw error;
+        const throttled = error instanceof SignInThrottledError;
+        if (!(error instanceof SignInRefusedError) && !throttled) throw error;
+        if (throttled) reply.header('Retry-After', String(error.retryAfterSeconds));
         reply.header('Content-Security-Policy', CSP_TO_IDP);
         return sendPage(
           reply,
           signInPage(pageContext(request, assets), { email, next, error: error.detail }),
-          401,
+          throttled ? 429 : 401,
         );
       }
     },

@@ -41,6 +41,8 @@ export interface TenantTable {
   id: string;
   slug: string;
   name: string;
+  /** The name lowercased (tenantNameKey), for finding tenants by name on an index. */
+  name_key: string;
   created_at: string;
 }
 

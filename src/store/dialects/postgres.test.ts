@@ -52,7 +52,7 @@ describe('the Postgres driver', () => {
     const insert = () =>
       driver.db
         .insertInto('tenants')
-        .values({ id: 'dup', slug: 'dup', name: 'Dup', created_at: 'x' })
+        .values({ id: 'dup', slug: 'dup', name: 'Dup', name_key: 'dup', created_at: 'x' })
         .execute();
     await insert();
     const error = await insert().catch((e: unknown) => e);

@@ -42,8 +42,19 @@ export interface AppOptions {
   readonly samlMetadataFetch?: FetchIdpMetadataOptions;
 }
 
+/** A route as registered: its method and full URL pattern (`/console/t/:slug`). */
+export interface RouteEntry {
+  readonly method: string;
+  readonly url: string;
+}
+
 export interface App {
   readonly server: FastifyInstance;
+  /**
+   * Every route the server registered, so checks that must cover all of them (tenant isolation)
+   * list them from here rather than by hand.
+   */
+  readonly routes: readonly RouteEntry[];
   readonly log: ProvisioningLog;
   /** The hourly jobs (log retention, soft-deleted users, token expiry); started when the server is ready. */
   readonly maintenance: Maintenance;
@@ -101,6 +112,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
     await maintenance.stop();
   });
   const publicUrl = options.publicUrl?.replace(/\/+$/, '');
+  const routes: RouteEntry[] = [];
+  server.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
 
   server.decorateRequest('scim', null as never);
   server.decorateRequest('publicUrl', '');
@@ -160,6 +175,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   return {
     server,
+    routes,
     log,
     maintenance,
     oidc,

@@ -8,6 +8,7 @@ const postgresOnly = ['src/store/dialects/postgres.test.ts', 'test/multi-node.te
 const storeFree = [
   'src/scim/**',
   'src/saml/**',
+  'src/html/**',
   'test/architecture.test.ts',
   'src/directory/password-hash.test.ts',
   'src/directory/secret-hash.test.ts',

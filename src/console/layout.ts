@@ -1,5 +1,5 @@
 import type { ConsoleIdentity } from '../directory/console-sessions.js';
-import { type Fragment, type Html, html } from './html.js';
+import { type Fragment, type Html, html } from '../html/html.js';
 
 /** What every page knows about the request it answers. */
 export interface PageContext {

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { escapeHtml } from '../../src/http/routes/sso/sso-pages.js';
+import { escapeHtml } from '../../src/html/html.js';
 import { TestIdp } from '../../src/saml/testing/test-idp.js';
 import { startServer, type TestServer } from '../support/rollcall-server.js';
 import { connect, person, spMetadata, spOf } from '../support/sso.js';

@@ -1,6 +1,6 @@
 import type { TenantOverview } from '../../directory/console-views.js';
+import { html } from '../../html/html.js';
 import type { TenantRecord } from '../../store/ports.js';
-import { html } from '../html.js';
 import { count, csrfField, directoryPath, type PageContext, page, tenantPath, time } from '../layout.js';
 
 export interface TenantsPageData {

@@ -13,6 +13,7 @@ import { ssoPortOf } from '../oidc/sso-port.js';
 import type { FetchIdpMetadataOptions } from '../saml/fetch-idp-metadata.js';
 import type { Store } from '../store/store.js';
 import { rewriteEntraUrl } from './entra-url.js';
+import { answerFrameworkError } from './framework-errors.js';
 import { serializeRequest } from './logged-url.js';
 import { originOfRequest } from './request-origin.js';
 import { apiPlugin } from './routes/api/api-plugin.js';
@@ -79,6 +80,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     bodyLimit: MAX_BODY_BYTES,
     rewriteUrl: (request) => rewriteEntraUrl(request.url ?? '/'),
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    frameworkErrors: answerFrameworkError,
   });
   const log = new ProvisioningLog(options.store, 50, (error) =>
     server.log.error({ err: error }, 'provisioning log write failed'),

@@ -15,8 +15,16 @@ const storeFree = [
   'src/oidc/secret-box.test.ts',
   'src/secret-key.test.ts',
 ];
-/** The browser suite (Chromium against a running rollcall): once, on SQLite, to keep CI fast. */
-const sqliteOnly = ['test/console/console-browser.test.ts'];
+/**
+ * Once, on SQLite: the browser suites (Chromium against a running rollcall), to keep CI fast, and
+ * the checks of SQLite's own query plans (PostgreSQL plans from statistics it measures).
+ */
+const sqliteOnly = [
+  'test/console/console-browser.test.ts',
+  'test/sso/sso-browser.test.ts',
+  'src/store/migrations/0004-performance.test.ts',
+  'src/store/migrations/0006-sso.test.ts',
+];
 /**
  * The secret key every `rollcall start` a test spawns gets (PostgreSQL requires one, and the nodes of
  * one test share it). A test about the key itself passes its own environment.

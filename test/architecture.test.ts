@@ -127,3 +127,24 @@ describe('layering', () => {
     expect(all.some((i) => layer(i.file) === 'http' && target(i) === 'directory')).toBe(true);
   });
 });
+
+describe('the test suites', () => {
+  /** Every *.test.ts under src/ and test/. */
+  function testFiles(dir: string): string[] {
+    return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : testFiles(path);
+      return entry.name.endsWith('.test.ts') ? [path] : [];
+    });
+  }
+
+  it('skip nothing: a suite that runs on one store only is listed in vitest.config.ts instead', () => {
+    const root = resolve(import.meta.dirname, '..');
+    // Written in parts so this file does not match itself.
+    const skipping = new RegExp(`\\.(${['skip', 'skipIf', 'runIf', 'only', 'todo'].join('|')})\\s*\\(`);
+    const offending = [...testFiles(join(root, 'src')), ...testFiles(join(root, 'test'))]
+      .filter((file) => skipping.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(root, file));
+    expect(offending).toEqual([]);
+  });
+});

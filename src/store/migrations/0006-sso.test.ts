@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openTestStore, TEST_STORE } from '../../../test/support/test-store.js';
+import { openTestStore } from '../../../test/support/test-store.js';
 
 /**
  * The plans SQLite picks for what a sign-in asks (0006-sso), on a new store: each is a probe of an
  * index, never a scan of a tenant's users or of a table. (Postgres plans from statistics it measures.)
  */
-describe.skipIf(TEST_STORE !== 'sqlite')('SQLite query plans of single sign-on (0006-sso)', () => {
+describe('SQLite query plans of single sign-on (0006-sso)', () => {
   let sqlite: SQLite.Database;
   let close: () => Promise<void>;
 

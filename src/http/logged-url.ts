@@ -1,8 +1,11 @@
 import type { FastifyRequest } from 'fastify';
 import { REDACTED_VALUE, redactUrlQuery } from '../directory/url-redaction.js';
 
-/** Paths whose last segment is a secret: the console's one-time sign-in links. */
-const SECRET_SEGMENT = /^(\/console\/link\/)[^/?#]+/;
+/**
+ * Paths with a secret segment: the console's one-time sign-in links, and the OpenID Provider's
+ * interaction ids (half of what resumes a sign-in; the signed cookie is the other).
+ */
+const SECRET_SEGMENT = /^(\/console\/link\/|\/oidc\/interaction\/)[^/?#]+/;
 
 /** A request URL as the request log keeps it: secrets in the path and the query string replaced. */
 export function loggedUrl(url: string): string {

@@ -72,6 +72,8 @@ describe('URLs in logs', () => {
       '/x?Access_Token=[redacted]&b=1&client%5Fsecret=[redacted]&id_token_hint=[redacted]&code=[redacted]&state=[redacted]&q=g',
     );
     expect(loggedUrl('/console/link/abc?x=1')).toBe('/console/link/[redacted]?x=1');
+    expect(loggedUrl('/oidc/interaction/uid123')).toBe('/oidc/interaction/[redacted]');
+    expect(loggedUrl('/oidc/interaction/uid123/x')).toBe('/oidc/interaction/[redacted]/x');
     expect(loggedUrl('/scim/v2/d/Users')).toBe('/scim/v2/d/Users');
     expect(loggedQuery('/scim/v2/d/Users?password=p&count=2')).toBe('password=[redacted]&count=2');
   });

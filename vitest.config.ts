@@ -8,6 +8,7 @@ const postgresOnly = ['src/store/dialects/postgres.test.ts', 'test/multi-node.te
 const storeFree = [
   'src/scim/**',
   'src/saml/**',
+  'src/html/**',
   'test/architecture.test.ts',
   'src/directory/password-hash.test.ts',
   'src/directory/secret-hash.test.ts',
@@ -15,10 +16,14 @@ const storeFree = [
   'src/secret-key.test.ts',
 ];
 /**
- * The browser suite (Chromium against a running rollcall): once, on SQLite, to keep CI fast. And the
- * check of the planner statistics SQLite reads (sqlite_stat1), which PostgreSQL does not have.
+ * Once, on SQLite: the browser suites (Chromium against a running rollcall), to keep CI fast, and
+ * the checks of SQLite's own query plans (PostgreSQL plans from statistics it measures).
  */
-const sqliteOnly = ['test/console/console-browser.test.ts', 'src/store/migrations/0004-performance.test.ts'];
+const sqliteOnly = [
+  'test/console/console-browser.test.ts',
+  'test/sso/sso-browser.test.ts',
+  'src/store/migrations/0004-performance.test.ts',
+];
 /**
  * The secret key every `rollcall start` a test spawns gets (PostgreSQL requires one, and the nodes of
  * one test share it). A test about the key itself passes its own environment.

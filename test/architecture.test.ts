@@ -69,10 +69,10 @@ describe('layering', () => {
     expect(offending).toEqual([]);
   });
 
-  it('lets oidc/ use directory/, scim/ and store/, never http/, the CLI or the SAML internals', () => {
+  it('lets oidc/ use directory/, scim/, store/ and html/, never http/, the CLI or the SAML internals', () => {
     const offending = all
       .filter((i) => layer(i.file) === 'oidc' && i.specifier.startsWith('.'))
-      .filter((i) => !['oidc', 'directory', 'scim', 'store'].includes(target(i)))
+      .filter((i) => !['oidc', 'directory', 'scim', 'store', 'html'].includes(target(i)))
       .map((i) => `${relative(SRC, i.file)} imports ${i.specifier}`);
     expect(offending).toEqual([]);
     expect(all.some((i) => layer(i.file) === 'oidc' && target(i) === 'store')).toBe(true);
@@ -92,15 +92,59 @@ describe('layering', () => {
       .filter(
         (i) =>
           (target(i) === 'store' && !i.typeOnly) ||
-          !['console', 'directory', 'scim', 'saml', 'store'].includes(target(i)),
+          !['console', 'directory', 'scim', 'saml', 'store', 'html'].includes(target(i)),
       )
       .map((i) => `${relative(SRC, i.file)} imports ${i.specifier}`);
     expect(offending).toEqual([]);
     expect(all.some((i) => layer(i.file) === 'console' && target(i) === 'directory')).toBe(true);
   });
 
+  it('keeps html/ pure: no imports from other layers, no frameworks', () => {
+    const offending = all
+      .filter((i) => layer(i.file) === 'html')
+      .filter((i) => (i.specifier.startsWith('.') ? target(i) !== 'html' : true))
+      .map((i) => `${relative(SRC, i.file)} imports ${i.specifier}`);
+    expect(offending).toEqual([]);
+  });
+
+  it('escapes HTML in one place: html/ escapes, and every page module (console, SSO, OIDC) uses it', () => {
+    const escapers = sourceFiles(SRC)
+      .filter((file) =>
+        /function escape(Html|Xml)?\b|replace\(\/&\/g, '&amp;'\)/.test(readFileSync(file, 'utf8')),
+      )
+      .map((file) => relative(SRC, file))
+      .filter((file) => !file.startsWith('html/') && !file.startsWith('saml/'));
+    expect(escapers).toEqual([]);
+    for (const file of ['console/layout.ts', 'http/routes/sso/sso-pages.ts', 'oidc/pages.ts'])
+      expect(
+        all.some((i) => relative(SRC, i.file) === file && target(i) === 'html'),
+        `${file} builds its pages with html/`,
+      ).toBe(true);
+  });
+
   it('finds the imports it checks', () => {
     expect(all.filter((i) => layer(i.file) === 'scim').length).toBeGreaterThan(20);
     expect(all.some((i) => layer(i.file) === 'http' && target(i) === 'directory')).toBe(true);
+  });
+});
+
+describe('the test suites', () => {
+  /** Every *.test.ts under src/ and test/. */
+  function testFiles(dir: string): string[] {
+    return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : testFiles(path);
+      return entry.name.endsWith('.test.ts') ? [path] : [];
+    });
+  }
+
+  it('skip nothing: a suite that runs on one store only is listed in vitest.config.ts instead', () => {
+    const root = resolve(import.meta.dirname, '..');
+    // Written in parts so this file does not match itself.
+    const skipping = new RegExp(`\\.(${['skip', 'skipIf', 'runIf', 'only', 'todo'].join('|')})\\s*\\(`);
+    const offending = [...testFiles(join(root, 'src')), ...testFiles(join(root, 'test'))]
+      .filter((file) => skipping.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(root, file));
+    expect(offending).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ import {
   ConsoleAccessDeniedError,
   LogEntryNotFoundError,
   SignInRefusedError,
+  SignInThrottledError,
 } from '../directory/console-errors.js';
 import { SamlError } from '../saml/errors.js';
 import { ScimError } from '../scim/errors.js';
@@ -23,6 +24,7 @@ import { ScimError } from '../scim/errors.js';
 export const CONSOLE_ERRORS = {
   SIGN_IN_REQUIRED: 401,
   SIGN_IN_REFUSED: 401,
+  SIGN_IN_THROTTLED: 429,
   FORBIDDEN: 403,
   CSRF_REFUSED: 403,
   CROSS_SITE_REFUSED: 403,
@@ -32,6 +34,7 @@ export const CONSOLE_ERRORS = {
   ALREADY_EXISTS: 409,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   SSO_SETTINGS_INVALID: 400,
   IDP_UNREACHABLE: 502,
   INTERNAL_ERROR: 500,
@@ -69,6 +72,7 @@ const NOT_FOUND = [
 export function toConsoleError(error: unknown, requestId: string): ConsoleError {
   if (error instanceof ConsoleError) return error;
   if (error instanceof SignInRefusedError) return new ConsoleError('SIGN_IN_REFUSED', error.detail);
+  if (error instanceof SignInThrottledError) return new ConsoleError('SIGN_IN_THROTTLED', error.detail);
   if (error instanceof ConsoleAccessDeniedError) return new ConsoleError('FORBIDDEN', error.detail);
   // The admin setting SSO up is shown the reason, with the SAML code the docs explain.
   if (error instanceof SamlError)
@@ -90,6 +94,11 @@ export function toConsoleError(error: unknown, requestId: string): ConsoleError 
   const fastifyError = error as FastifyError;
   const status = fastifyError?.statusCode ?? 500;
   if (status === 413) return new ConsoleError('PAYLOAD_TOO_LARGE', 'The form sent too much');
+  if (status === 415)
+    return new ConsoleError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      'The console takes its forms as the browser sends them (application/x-www-form-urlencoded); nothing was changed.',
+    );
   if (status >= 400 && status < 500) return new ConsoleError('BAD_REQUEST', 'The request could not be read');
   return new ConsoleError(
     'INTERNAL_ERROR',

@@ -15,6 +15,7 @@ import type { FetchIdpMetadataOptions } from '../saml/fetch-idp-metadata.js';
 import type { Store } from '../store/store.js';
 import { ConsoleError, toConsoleError } from './console-errors.js';
 import { type ConsoleDeps, CSP, pageContext, sendPage } from './console-request.js';
+import { FORM_LIMIT, formatBytes } from './form-limits.js';
 import { errorPage } from './pages/error-page.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { directoryRoutes } from './routes/directory-routes.js';
@@ -47,11 +48,10 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Served without a console session (sign-in, assets). */
     public?: boolean;
+    /** What the 413 page says when this route's form is over its limit (default: the limit). */
+    tooLarge?: string;
   }
 }
-
-/** Forms are small; anything bigger is refused before it is parsed. */
-const FORM_LIMIT = 64 * 1024;
 
 interface Asset {
   readonly body: string;
@@ -101,7 +101,16 @@ function checkSameOrigin(request: FastifyRequest): void {
  */
 export async function consolePlugin(app: FastifyInstance, options: ConsolePluginOptions): Promise<void> {
   await app.register(cookie);
+  // Forms only: a change sent as JSON, text or multipart is refused (415) before any route sees it.
+  // A browser form from another site is a form too (SameSite, Origin and the CSRF token stop that);
+  // this keeps what can reach a route to what the console's own pages send.
+  app.removeAllContentTypeParsers();
   await app.register(formbody, { bodyLimit: FORM_LIMIT });
+  // Each route's limit is its own (the SSO form's is larger, the public forms' smaller); the rest
+  // get FORM_LIMIT, set on the route so the 413 page can say it.
+  app.addHook('onRoute', (route) => {
+    route.bodyLimit ??= FORM_LIMIT;
+  });
   const deps: ConsoleDeps = {
     store: options.store,
     sessions: new ConsoleSessions(options.store, {
@@ -157,7 +166,13 @@ export async function consolePlugin(app: FastifyInstance, options: ConsolePlugin
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const consoleError = toConsoleError(error, request.id);
+    let consoleError = toConsoleError(error, request.id);
+    if (consoleError.code === 'PAYLOAD_TOO_LARGE')
+      consoleError = new ConsoleError(
+        'PAYLOAD_TOO_LARGE',
+        request.routeOptions.config?.tooLarge ??
+          `This form can send at most ${formatBytes(request.routeOptions.bodyLimit)}; nothing was changed.`,
+      );
     if (consoleError.status >= 500) request.log.error({ err: error }, 'console request failed');
     if (consoleError.code === 'SIGN_IN_REQUIRED' && request.method === 'GET')
       return reply.redirect(`/console/sign-in?next=${encodeURIComponent(request.url)}`, 303);

@@ -2,10 +2,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleOperators } from '../directory/console-operators.js';
 import { type ConsoleIdentity, type ConsoleSessions, csrfTokenFor } from '../directory/console-sessions.js';
 import type { SsoSessions } from '../directory/sso-sessions.js';
+import type { Html } from '../html/html.js';
 import type { FetchIdpMetadataOptions } from '../saml/fetch-idp-metadata.js';
 import type { Store } from '../store/store.js';
 import { ConsoleError } from './console-errors.js';
-import type { Html } from './html.js';
 import type { PageContext } from './layout.js';
 
 /** What the console's routes share. */

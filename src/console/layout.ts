@@ -1,6 +1,6 @@
 import type { ConsoleIdentity } from '../directory/console-sessions.js';
+import { type Fragment, type Html, html } from '../html/html.js';
 import type { CappedCount } from '../store/kysely/user-page-repository.js';
-import { type Fragment, type Html, html } from './html.js';
 
 /** What every page knows about the request it answers. */
 export interface PageContext {

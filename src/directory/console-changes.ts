@@ -87,24 +87,18 @@ export class ConsoleChanges {
     });
   }
 
-  /**
-   * A change that waits on the network (fetching IdP metadata from its URL): made outside a
-   * transaction, so no write lock is held while the IdP answers, and audited right after it.
-   */
-  private async changeThenAudit<T>(
-    work: (services: Services) => Promise<T>,
-    describe: (result: T) => AuditChange,
-  ): Promise<T> {
-    const result = await work(this.services(this.store));
-    await this.store.repositories.console.appendAudit(auditEntry(actorOf(this.identity), describe(result)));
-    return result;
-  }
-
   // ---- single sign-on (SAML) ----
 
-  /** Saves the SSO settings; the switch stays as it is (it has a form of its own). */
+  /**
+   * Saves the SSO settings; the switch stays as it is (it has a form of its own). Metadata behind a
+   * URL is fetched first, outside the transaction (no write lock is held while the IdP answers);
+   * the settings and their audit record are then written together.
+   */
   async saveSso(slug: string, input: SsoSettingsInput, publicUrl: string): Promise<SamlConnectionView> {
     const tenant = await new AdminService(this.store).limitedTo(this.limit).tenant(slug);
+    const fetched = input.metadataUrl
+      ? await this.services(this.store).saml.fetchMetadata(input.metadataUrl)
+      : undefined;
     const body = {
       ...(input.metadataUrl && { metadataUrl: input.metadataUrl }),
       ...(input.metadataXml && { metadataXml: input.metadataXml }),
@@ -131,8 +125,7 @@ export class ConsoleChanges {
         jit: input.jit,
       },
     });
-    const work = ({ saml }: Services) => saml.put(slug, body, publicUrl);
-    return input.metadataUrl ? this.changeThenAudit(work, describe) : this.change(work, describe);
+    return this.change(({ saml }) => saml.put(slug, body, publicUrl, fetched), describe);
   }
 
   /**

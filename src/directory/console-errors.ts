@@ -1,4 +1,4 @@
-import { ForbiddenError, NotFoundError, UnauthorizedError } from '../scim/errors.js';
+import { ForbiddenError, NotFoundError, ScimError, UnauthorizedError } from '../scim/errors.js';
 
 /**
  * Why the console turned someone away. The messages are written for the person signing in and say
@@ -11,3 +11,13 @@ export class ConsoleAccessDeniedError extends ForbiddenError {}
 
 /** A provisioning-log entry that is not in the directory named. */
 export class LogEntryNotFoundError extends NotFoundError {}
+
+/** Too many failed password sign-ins from here: refused until `retryAfterSeconds` have passed. */
+export class SignInThrottledError extends ScimError {
+  constructor(
+    detail: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, detail);
+  }
+}

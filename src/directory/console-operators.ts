@@ -13,6 +13,7 @@ import {
   verifyPassword,
 } from './password-hash.js';
 import { sha256Hex } from './secret-hash.js';
+import { DEFAULT_SIGN_IN_THROTTLE, SignInThrottle, type SignInThrottlePolicy } from './sign-in-throttle.js';
 
 /** Something@something.tld, no spaces: enough to catch a typo; the address is never mailed. */
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -41,7 +42,14 @@ export function checkPassword(password: string): void {
  * or a one-time link the CLI prints (single use, short expiry, stored hashed).
  */
 export class ConsoleOperators {
-  constructor(private readonly store: Store) {}
+  private readonly throttle: SignInThrottle;
+
+  constructor(
+    private readonly store: Store,
+    throttlePolicy: SignInThrottlePolicy = DEFAULT_SIGN_IN_THROTTLE,
+  ) {
+    this.throttle = new SignInThrottle(store, throttlePolicy);
+  }
 
   async create(email: string, password: string | null): Promise<OperatorRecord> {
     const address = email.trim();
@@ -87,17 +95,24 @@ export class ConsoleOperators {
   }
 
   /**
-   * The operator with this email and password. An unknown email costs a hash all the same, so the
-   * answer's timing does not tell which emails are operators.
+   * The operator with this email and password, signing in from `address` (the client's IP). An
+   * unknown email costs a hash all the same, so the answer's timing does not tell which emails are
+   * operators. Too many failures from the address refuse every attempt for a while (SignInThrottle),
+   * before any password is checked; one-time links are not throttled.
    */
-  async signIn(email: string, password: string): Promise<OperatorRecord> {
-    const refused = new SignInRefusedError('The email or the password is not right');
+  async signIn(email: string, password: string, address: string): Promise<OperatorRecord> {
+    await this.throttle.check(email, address);
+    const refused = async () => {
+      await this.throttle.failed(email, address);
+      return new SignInRefusedError('The email or the password is not right');
+    };
     const found = await this.store.repositories.console.operatorByEmail(email.trim());
     if (!found?.passwordHash) {
       await verifyPassword(password, await decoyHash());
-      throw refused;
+      throw await refused();
     }
-    if (!(await verifyPassword(password, found.passwordHash))) throw refused;
+    if (!(await verifyPassword(password, found.passwordHash))) throw await refused();
+    await this.throttle.succeeded(email, address);
     if (found.operator.disabled) throw new SignInRefusedError('This operator account is disabled');
     const at = now();
     await this.store.repositories.console.touchOperatorSignIn(found.operator.id, at);

@@ -1,6 +1,7 @@
 import type { JsonObject } from '../scim/json/json-value.js';
 import type { GroupRoleRule } from '../store/kysely/lifecycle-repository.js';
 import type { SsoLogEntry } from '../store/kysely/saml-repository.js';
+import { tenantNameKey } from '../store/kysely/tenant-repository.js';
 import { type CappedCount, COUNT_CAP } from '../store/kysely/user-page-repository.js';
 import type {
   AccountSource,
@@ -141,8 +142,10 @@ export class ConsoleViews {
   }
 
   /**
-   * Tenants in slug order, a page at a time. `q` finds the tenants whose slug starts with it (on
-   * the slug's unique index).
+   * Tenants a page at a time: all of them in slug order, or, with `q`, those whose name starts with
+   * it (any case) in name order, on the (name_key, slug) index. The tenant whose slug is `q` comes
+   * first on a search's first page when its name does not match (it is on no later page then).
+   * `after` is the slug of the last tenant of the page before.
    */
   async tenants(options: { q?: string; after?: string; limit?: number }): Promise<{
     tenants: TenantRecord[];
@@ -150,16 +153,21 @@ export class ConsoleViews {
   }> {
     this.requireOperator('list tenants');
     const limit = pageSize(options.limit, 50);
-    const q = options.q?.trim().toLowerCase();
+    const q = options.q?.trim() ?? '';
     if (!q) return this.admin.listTenants({ ...(options.after && { after: options.after }), limit });
-    const rows = await this.store.repositories.tenants.tenantsPage({
-      ...(options.after ? { afterSlug: options.after } : { fromSlug: q }),
+    const repository = this.store.repositories.tenants;
+    const last = options.after ? await repository.tenantBySlug(options.after) : undefined;
+    const rows = await repository.tenantsByName({
+      prefix: q,
+      ...(last && { after: { nameKey: tenantNameKey(last.name), slug: last.slug } }),
       limit: limit + 1,
     });
-    const matching = rows.filter((t) => t.slug.startsWith(q));
-    // Slugs sort together by prefix: the first that does not start with q ends the search.
-    const more = matching.length > limit && matching.length === rows.length;
-    return { tenants: matching.slice(0, limit), more };
+    const page = rows.slice(0, limit);
+    if (!options.after) {
+      const bySlug = await repository.tenantBySlug(q.toLowerCase());
+      if (bySlug && !tenantNameKey(bySlug.name).startsWith(tenantNameKey(q))) page.unshift(bySlug);
+    }
+    return { tenants: page, more: rows.length > limit };
   }
 
   async tenant(slug: string): Promise<TenantRecord> {

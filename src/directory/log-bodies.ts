@@ -4,6 +4,8 @@
  * one large group PATCH cannot swell the log. The bearer token is never part of what is kept.
  */
 
+import { redactQuery } from './url-redaction.js';
+
 /** Characters kept of a body; the rest is cut with a note of how much there was. */
 export const LOG_BODY_LIMIT = 8_192;
 /** Characters kept of a query string. */
@@ -45,7 +47,8 @@ export function loggedResponseBody(payload: string | null | undefined): string |
   return payload ? cap(payload, LOG_BODY_LIMIT) : null;
 }
 
+/** The query string as the log keeps it: secret parameters' values redacted (see url-redaction.ts). */
 export function loggedQuery(url: string): string | null {
   const at = url.indexOf('?');
-  return at < 0 || at === url.length - 1 ? null : cap(url.slice(at + 1), LOG_QUERY_LIMIT);
+  return at < 0 || at === url.length - 1 ? null : cap(redactQuery(url.slice(at + 1)), LOG_QUERY_LIMIT);
 }

@@ -2,6 +2,7 @@ import type { Store } from '../store/store.js';
 import { ConsoleSessions } from './console-sessions.js';
 import { LifecycleService } from './lifecycle-service.js';
 import { DEFAULT_LOG_RETENTION_DAYS, LogRetention } from './log-retention.js';
+import { SignInThrottle } from './sign-in-throttle.js';
 import { warnOfExpiringTokens } from './token-expiry.js';
 
 /** What a job reports through: the server's pino logger fits it. */
@@ -54,15 +55,19 @@ export function tokenExpiryJob(store: Store): MaintenanceJob {
   };
 }
 
-/** Deletes console sessions and one-time links that ended or expired over a day ago. */
+/** Deletes console sessions and one-time links that ended or expired over a day ago, and throttle windows that are over. */
 export function consoleSessionsJob(store: Store): MaintenanceJob {
   const sessions = new ConsoleSessions(store);
+  const throttle = new SignInThrottle(store);
   return {
     name: 'purge-console-sessions',
     async run(at, log) {
-      const purged = await sessions.purge(at.toISOString());
+      const purged = (await sessions.purge(at.toISOString())) + (await throttle.purge(at.toISOString()));
       if (purged > 0)
-        log.info({ job: this.name, purged }, `purged ${purged} ended console sessions and links`);
+        log.info(
+          { job: this.name, purged },
+          `purged ${purged} ended console sessions, links and sign-in throttle windows`,
+        );
     },
   };
 }

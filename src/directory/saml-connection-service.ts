@@ -53,6 +53,12 @@ export interface SamlConnectionInput {
   };
 }
 
+/** IdP metadata as fetched from its URL. */
+export interface FetchedMetadata {
+  readonly url: string;
+  readonly metadata: IdpMetadata;
+}
+
 /** The SP values the admin pastes into the IdP (Entra's Basic SAML Configuration). */
 export interface SpValues {
   /** "Identifier (Entity ID)" */
@@ -145,8 +151,25 @@ export class SamlConnectionService {
     return this.view(tenant, record, publicUrl);
   }
 
-  /** Sets the connection up or changes it; nothing is written unless all of it is valid. */
-  async put(slug: string, input: SamlConnectionInput, publicUrl: string): Promise<SamlConnectionView> {
+  /**
+   * The IdP's metadata from its URL, fetched ahead of `put`: a caller that writes in a transaction
+   * fetches first, so no write lock is held while the IdP answers.
+   */
+  async fetchMetadata(url: string): Promise<FetchedMetadata> {
+    const trimmed = url.trim();
+    return { url: trimmed, metadata: (await fetchIdpMetadata(trimmed, this.fetchOptions)).metadata };
+  }
+
+  /**
+   * Sets the connection up or changes it; nothing is written unless all of it is valid. A metadata
+   * URL is fetched here unless `fetched` holds what `fetchMetadata` got from that same URL.
+   */
+  async put(
+    slug: string,
+    input: SamlConnectionInput,
+    publicUrl: string,
+    fetched?: FetchedMetadata,
+  ): Promise<SamlConnectionView> {
     const tenant = await this.tenant(slug);
     const { saml } = this.store.repositories;
     const current = await saml.connection(tenant.id);
@@ -171,9 +194,10 @@ export class SamlConnectionService {
     let metadataError = current?.metadataError ?? null;
     let metadataErrorAt = current?.metadataErrorAt ?? null;
     if (input.metadataUrl !== undefined) {
-      const { metadata } = await fetchIdpMetadata(input.metadataUrl.trim(), this.fetchOptions);
+      const url = input.metadataUrl.trim();
+      const { metadata } = fetched?.url === url ? fetched : await this.fetchMetadata(url);
       idp = fromMetadata(metadata, 'url');
-      metadataUrl = input.metadataUrl.trim();
+      metadataUrl = url;
       refreshedAt = time;
       nextRefresh = new Date(Date.parse(time) + METADATA_REFRESH_MS).toISOString();
       metadataError = null;

@@ -13,6 +13,8 @@ import { ssoPortOf } from '../oidc/sso-port.js';
 import type { FetchIdpMetadataOptions } from '../saml/fetch-idp-metadata.js';
 import type { Store } from '../store/store.js';
 import { rewriteEntraUrl } from './entra-url.js';
+import { answerFrameworkError } from './framework-errors.js';
+import { serializeRequest } from './logged-url.js';
 import { originOfRequest } from './request-origin.js';
 import { apiPlugin } from './routes/api/api-plugin.js';
 import { oidcPlugin } from './routes/oidc/oidc-plugin.js';
@@ -41,8 +43,19 @@ export interface AppOptions {
   readonly samlMetadataFetch?: FetchIdpMetadataOptions;
 }
 
+/** A route as registered: its method and full URL pattern (`/console/t/:slug`). */
+export interface RouteEntry {
+  readonly method: string;
+  readonly url: string;
+}
+
 export interface App {
   readonly server: FastifyInstance;
+  /**
+   * Every route the server registered, so checks that must cover all of them (tenant isolation)
+   * list them from here rather than by hand.
+   */
+  readonly routes: readonly RouteEntry[];
   readonly log: ProvisioningLog;
   /** The hourly jobs (log retention, soft-deleted users, token expiry); started when the server is ready. */
   readonly maintenance: Maintenance;
@@ -61,10 +74,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
         : {
             ...(typeof options.logger === 'object' ? options.logger : {}),
             redact: ['req.headers.authorization'],
+            // Request URLs are logged with their secrets (tokens, codes, one-time links) redacted.
+            serializers: { req: serializeRequest },
           },
     bodyLimit: MAX_BODY_BYTES,
     rewriteUrl: (request) => rewriteEntraUrl(request.url ?? '/'),
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    frameworkErrors: answerFrameworkError,
   });
   const log = new ProvisioningLog(options.store, 50, (error) =>
     server.log.error({ err: error }, 'provisioning log write failed'),
@@ -98,6 +114,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
     await maintenance.stop();
   });
   const publicUrl = options.publicUrl?.replace(/\/+$/, '');
+  const routes: RouteEntry[] = [];
+  server.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
 
   server.decorateRequest('scim', null as never);
   server.decorateRequest('publicUrl', '');
@@ -157,6 +177,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   return {
     server,
+    routes,
     log,
     maintenance,
     oidc,

@@ -1,10 +1,11 @@
 import type { JsonWebKey } from 'node:crypto';
 import Keygrip from 'keygrip';
 import type { Configuration, KoaContextWithOIDC, default as Provider } from 'oidc-provider';
+import { html, trusted } from '../html/html.js';
 import type { Store } from '../store/store.js';
 import { CLAIMS_BY_SCOPE, findAccount } from './accounts.js';
 import { clientSecretMatches } from './oidc-clients.js';
-import { escapeHtml, renderPage } from './pages.js';
+import { renderPage } from './pages.js';
 import type { SecretBox } from './secret-box.js';
 import type { SsoPort } from './sso-port.js';
 import { ClientAdapter, StoreAdapter } from './store-adapter.js';
@@ -114,8 +115,9 @@ export async function createProvider(parts: ProviderParts): Promise<Provider> {
           ctx.body = renderPage(
             'Sign out',
             `Sign out of ${ctx.oidc.client?.clientName ?? 'the app'}?`,
-            `${form}<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Sign out</button> ` +
-              '<button type="submit" form="op.logoutForm">Stay signed in</button>',
+            // The form is oidc-provider's own markup (its action and hidden xsrf field).
+            html`${trusted(form)}<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Sign out</button>
+<button type="submit" form="op.logoutForm">Stay signed in</button>`,
           );
         },
         postLogoutSuccessSource: async (ctx) => {
@@ -168,7 +170,7 @@ export async function createProvider(parts: ProviderParts): Promise<Provider> {
       ctx.body = renderPage(
         'Sign-in failed',
         out.error_description ?? out.error ?? 'The sign-in request could not be completed.',
-        `<p>Error: <code>${escapeHtml(String(out.error ?? 'unknown'))}</code></p>`,
+        html`<p>Error: <code>${String(out.error ?? 'unknown')}</code></p>`,
       );
     },
   };

@@ -35,12 +35,15 @@ export interface Database {
   console_links: ConsoleLinkTable;
   console_sessions: ConsoleSessionTable;
   console_audit: ConsoleAuditTable;
+  console_sign_in_failures: ConsoleSignInFailureTable;
 }
 
 export interface TenantTable {
   id: string;
   slug: string;
   name: string;
+  /** The name lowercased (tenantNameKey), for finding tenants by name on an index. */
+  name_key: string;
   created_at: string;
 }
 
@@ -434,4 +437,12 @@ export interface ConsoleAuditTable {
   target_name: string | null;
   /** JSON: what changed. Never a secret. */
   detail: string | null;
+}
+
+/** Failed operator sign-ins of one key (operator and address, or address) in its current window. */
+export interface ConsoleSignInFailureTable {
+  /** SHA-256 of the key. */
+  key_hash: string;
+  failures: number;
+  window_started_at: string;
 }

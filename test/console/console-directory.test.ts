@@ -60,9 +60,13 @@ describe('operators', () => {
   it('sign in with their password; a wrong password and an unknown email read the same', async () => {
     const created = await operators.create('Ops@Vendor.test', 'a long enough password');
     expect(created).toMatchObject({ email: 'Ops@Vendor.test', hasPassword: true });
-    expect((await operators.signIn('ops@vendor.test', 'a long enough password')).id).toBe(created.id);
-    const wrong = await operators.signIn('ops@vendor.test', 'not the password').catch((e) => e);
-    const unknown = await operators.signIn('nobody@vendor.test', 'a long enough password').catch((e) => e);
+    expect((await operators.signIn('ops@vendor.test', 'a long enough password', '192.0.2.1')).id).toBe(
+      created.id,
+    );
+    const wrong = await operators.signIn('ops@vendor.test', 'not the password', '192.0.2.1').catch((e) => e);
+    const unknown = await operators
+      .signIn('nobody@vendor.test', 'a long enough password', '192.0.2.1')
+      .catch((e) => e);
     expect(wrong).toBeInstanceOf(SignInRefusedError);
     expect(unknown).toBeInstanceOf(SignInRefusedError);
     expect(wrong.detail).toBe(unknown.detail);

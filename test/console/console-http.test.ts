@@ -216,6 +216,33 @@ describe('CSRF protection', () => {
     expect(answer.status).toBe(401);
     expect((await server.api('GET', '/tenants/anonymous')).status).toBe(404);
   });
+
+  it('takes changes only as forms: JSON, text or multipart get 415 and change nothing', async () => {
+    const cookie = await signIn('ops@vendor.test');
+    const token = csrfOf(await request('/console/tenants', { cookie }));
+    const before = await auditCount();
+    const bodies: [string, string][] = [
+      ['application/json', JSON.stringify({ slug: 'json-made', _csrf: token })],
+      ['text/plain', `slug=text-made&_csrf=${token}`],
+      [
+        'multipart/form-data; boundary=x',
+        `--x\r\nContent-Disposition: form-data; name="slug"\r\n\r\nmultipart-made\r\n--x\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n--x--\r\n`,
+      ],
+    ];
+    for (const [type, body] of bodies) {
+      const answer = await fetch(`${server.url}/console/tenants`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie, 'content-type': type },
+        body,
+      });
+      expect(answer.status, type).toBe(415);
+      expect(await answer.text()).toContain('UNSUPPORTED_MEDIA_TYPE');
+    }
+    for (const slug of ['json-made', 'text-made', 'multipart-made'])
+      expect((await server.api('GET', `/tenants/${slug}`)).status).toBe(404);
+    expect(await auditCount()).toBe(before);
+  });
 });
 
 describe('pages', () => {

@@ -158,11 +158,11 @@ describe('repeated, missing and malformed fields', () => {
     expect((await send('POST', '/sso/acme/logout', form, 'RelayState=%')).status).toBe(200);
   });
 
-  it('answers a path it cannot decode with 400 (Fastify refuses it before any route)', async () => {
+  it('answers a path it cannot decode with a plain 400 page (Fastify refuses it before any route)', async () => {
     for (const path of ['/sso/%/session', '/sso/%E0%A4%A/saml/login']) {
       const response = await browserGet(url(path));
-      expect(response.status, path).toBe(400);
-      expect(JSON.parse(response.text)).toMatchObject({ code: 'FST_ERR_BAD_URL' });
+      expectPlainRefusal(response, 400);
+      expect(response.text).not.toContain('FST_ERR_BAD_URL');
     }
   });
 

@@ -3,11 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { escapeHtml } from '../../src/http/routes/sso/sso-pages.js';
+import { escapeHtml } from '../../src/html/html.js';
 import { TestIdp } from '../../src/saml/testing/test-idp.js';
 import { startServer, type TestServer } from '../support/rollcall-server.js';
 import { connect, person, spMetadata, spOf } from '../support/sso.js';
-import { TEST_STORE } from '../support/test-store.js';
 
 /**
  * Single sign-on in a real browser (Debian's Chromium): the IdP is a page on another site
@@ -43,7 +42,7 @@ ${relayState === undefined ? '' : `<input type="hidden" name="RelayState" value=
 </form></body></html>`;
 }
 
-describe.skipIf(TEST_STORE !== 'sqlite')('single sign-on in a browser', () => {
+describe('single sign-on in a browser', () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM))
       throw new Error(`No Chromium at ${CHROMIUM}: install Debian's (apt-get install -y chromium)`);

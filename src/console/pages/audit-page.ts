@@ -1,5 +1,5 @@
+import { html } from '../../html/html.js';
 import type { AuditRecord } from '../../store/kysely/console-repository.js';
-import { html } from '../html.js';
 import { nextLink, type PageContext, page, time } from '../layout.js';
 
 export function auditPage(

@@ -1,7 +1,7 @@
 import type { DirectoryDetail } from '../../directory/console-views.js';
+import { flag, html } from '../../html/html.js';
 import type { TokenRecord } from '../../store/ports.js';
 import { roleLines } from '../forms.js';
-import { flag, html } from '../html.js';
 import { copyField, csrfField, directoryPath, type PageContext, page, time } from '../layout.js';
 
 export interface DirectoryPageExtras {

@@ -1,5 +1,5 @@
+import { html } from '../../html/html.js';
 import type { ConsoleError } from '../console-errors.js';
-import { html } from '../html.js';
 import { type PageContext, page } from '../layout.js';
 
 const TITLES: Partial<Record<ConsoleError['code'], string>> = {

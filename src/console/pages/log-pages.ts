@@ -1,5 +1,5 @@
+import { flag, html } from '../../html/html.js';
 import type { LogEntry } from '../../store/ports.js';
-import { flag, html } from '../html.js';
 import { directoryPath, nextLink, type PageContext, page, time } from '../layout.js';
 
 interface Place {

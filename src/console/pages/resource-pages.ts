@@ -1,8 +1,8 @@
 import type { UserDetail, UserFilters, UserRow } from '../../directory/console-views.js';
 import type { DirectorySettings } from '../../directory/directory-settings.js';
+import { flag, html } from '../../html/html.js';
 import type { CappedCount } from '../../store/kysely/user-page-repository.js';
 import type { AccountSource, LogEntry, MemberView, StoredGroup, StoredUser } from '../../store/ports.js';
-import { flag, html } from '../html.js';
 import { atLeastCount, count, directoryPath, nextLink, type PageContext, page, time } from '../layout.js';
 
 interface Place {

@@ -1,4 +1,4 @@
-import { html } from '../html.js';
+import { html } from '../../html/html.js';
 import { type PageContext, page } from '../layout.js';
 
 export interface SignInForm {

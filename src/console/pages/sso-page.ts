@@ -1,6 +1,6 @@
 import type { SsoDetail } from '../../directory/console-views.js';
 import type { SamlTestView } from '../../directory/saml-tests.js';
-import { flag, html } from '../html.js';
+import { flag, html } from '../../html/html.js';
 import { copyField, csrfField, type PageContext, page, tenantPath, time } from '../layout.js';
 
 export interface SsoPageExtras {

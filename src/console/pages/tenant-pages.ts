@@ -1,6 +1,6 @@
 import type { TenantOverview } from '../../directory/console-views.js';
+import { html } from '../../html/html.js';
 import type { TenantRecord } from '../../store/ports.js';
-import { html } from '../html.js';
 import {
   atLeastCount,
   count,
@@ -33,14 +33,14 @@ export function tenantsPage(context: PageContext, data: TenantsPageData) {
     html`<h1>Tenants</h1>
 <form method="get" action="/console/tenants" role="search" class="toolbar">
   <div class="field inline">
-    <label for="q">Search by slug</label>
-    <input id="q" name="q" type="search" value="${data.q}" placeholder="acme" autocomplete="off">
+    <label for="q">Search by name</label>
+    <input id="q" name="q" type="search" value="${data.q}" placeholder="Acme" autocomplete="off">
   </div>
   <button type="submit">Search</button>
 </form>
 ${
   data.tenants.length === 0
-    ? html`<p class="empty">${data.q ? `No tenant's slug starts with "${data.q}".` : 'No tenants yet. Create the first one below.'}</p>`
+    ? html`<p class="empty">${data.q ? `No tenant's name starts with "${data.q}", and no tenant's slug is "${data.q}".` : 'No tenants yet. Create the first one below.'}</p>`
     : html`<div class="table-wrap"><table>
   <caption class="visually-hidden">Tenants</caption>
   <thead><tr><th scope="col">Tenant</th><th scope="col">Slug</th><th scope="col">Created</th></tr></thead>

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { SignInRefusedError } from '../../directory/console-errors.js';
+import { SignInRefusedError, SignInThrottledError } from '../../directory/console-errors.js';
 import { CONSOLE_COOKIE, type OpenedSession } from '../../directory/console-sessions.js';
 import {
   type ConsoleRouteOptions,
@@ -9,6 +9,7 @@ import {
   safeNext,
   sendPage,
 } from '../console-request.js';
+import { PUBLIC_FORM_LIMIT } from '../form-limits.js';
 import { linkPage, signInPage } from '../pages/sign-in-page.js';
 
 type Form = Record<string, string | undefined>;
@@ -47,25 +48,31 @@ export const signInRoutes: FastifyPluginAsync<ConsoleRouteOptions> = async (app,
     );
   });
 
-  app.post<{ Body: Form }>('/sign-in', { config: { public: true } }, async (request, reply) => {
-    const email = String(request.body?.email ?? '');
-    const password = String(request.body?.password ?? '');
-    const next = safeNext(request.body?.next);
-    try {
-      const operator = await deps.operators.signIn(email, password);
-      await deps.sessions.end(request.consoleState.cookieValue);
-      setSessionCookie(request, reply, await deps.sessions.openForOperator(operator));
-      return reply.redirect(next, 303);
-    } catch (error) {
-      if (!(error instanceof SignInRefusedError)) throw error;
-      reply.header('Content-Security-Policy', CSP_TO_IDP);
-      return sendPage(
-        reply,
-        signInPage(pageContext(request, assets), { email, next, error: error.detail }),
-        401,
-      );
-    }
-  });
+  app.post<{ Body: Form }>(
+    '/sign-in',
+    { config: { public: true }, bodyLimit: PUBLIC_FORM_LIMIT },
+    async (request, reply) => {
+      const email = String(request.body?.email ?? '');
+      const password = String(request.body?.password ?? '');
+      const next = safeNext(request.body?.next);
+      try {
+        const operator = await deps.operators.signIn(email, password, request.ip);
+        await deps.sessions.end(request.consoleState.cookieValue);
+        setSessionCookie(request, reply, await deps.sessions.openForOperator(operator));
+        return reply.redirect(next, 303);
+      } catch (error) {
+        const throttled = error instanceof SignInThrottledError;
+        if (!(error instanceof SignInRefusedError) && !throttled) throw error;
+        if (throttled) reply.header('Retry-After', String(error.retryAfterSeconds));
+        reply.header('Content-Security-Policy', CSP_TO_IDP);
+        return sendPage(
+          reply,
+          signInPage(pageContext(request, assets), { email, next, error: error.detail }),
+          throttled ? 429 : 401,
+        );
+      }
+    },
+  );
 
   app.get<{ Params: { secret: string } }>(
     '/link/:secret',
@@ -78,12 +85,16 @@ export const signInRoutes: FastifyPluginAsync<ConsoleRouteOptions> = async (app,
   );
 
   // A link is used by a POST from its page, so a link scanner's GET does not spend it.
-  app.post<{ Body: Form }>('/link', { config: { public: true } }, async (request, reply) => {
-    const operator = await deps.operators.useLink(String(request.body?.secret ?? ''));
-    await deps.sessions.end(request.consoleState.cookieValue);
-    setSessionCookie(request, reply, await deps.sessions.openForOperator(operator));
-    return reply.redirect('/console', 303);
-  });
+  app.post<{ Body: Form }>(
+    '/link',
+    { config: { public: true }, bodyLimit: PUBLIC_FORM_LIMIT },
+    async (request, reply) => {
+      const operator = await deps.operators.useLink(String(request.body?.secret ?? ''));
+      await deps.sessions.end(request.consoleState.cookieValue);
+      setSessionCookie(request, reply, await deps.sessions.openForOperator(operator));
+      return reply.redirect('/console', 303);
+    },
+  );
 
   app.post('/sign-out', async (request, reply) => {
     await deps.sessions.end(request.consoleState.cookieValue);

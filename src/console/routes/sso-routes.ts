@@ -4,6 +4,7 @@ import { ConsoleAccessDeniedError } from '../../directory/console-errors.js';
 import { ConsoleViews } from '../../directory/console-views.js';
 import { SSO_COOKIE } from '../../directory/sso-sessions.js';
 import { SamlError } from '../../saml/errors.js';
+import { MAX_METADATA_BYTES } from '../../saml/idp-metadata.js';
 import { ScimError } from '../../scim/errors.js';
 import { ConsoleError, toConsoleError } from '../console-errors.js';
 import {
@@ -13,6 +14,7 @@ import {
   pageContext,
   sendPage,
 } from '../console-request.js';
+import { formatBytes, SSO_FORM_LIMIT } from '../form-limits.js';
 import { checked, type FormBody, text } from '../forms.js';
 import { tenantPath } from '../layout.js';
 import { signInPage } from '../pages/sign-in-page.js';
@@ -87,7 +89,14 @@ export const ssoRoutes: FastifyPluginAsync<ConsoleRouteOptions> = async (app, { 
     render(request, reply, { notice: noticeOf(request.query) }),
   );
 
-  app.post<SlugParams & { Body: FormBody }>('/t/:slug/sso', async (request, reply) => {
+  // Pasted metadata makes this the one large form.
+  const settingsForm = {
+    bodyLimit: SSO_FORM_LIMIT,
+    config: {
+      tooLarge: `The settings form can send at most ${formatBytes(SSO_FORM_LIMIT)}, and metadata XML at most ${formatBytes(MAX_METADATA_BYTES)}: give the IdP's metadata URL instead of pasting metadata this large. Nothing was changed.`,
+    },
+  };
+  app.post<SlugParams & { Body: FormBody }>('/t/:slug/sso', settingsForm, async (request, reply) => {
     try {
       await changes(request).saveSso(request.params.slug, settingsOf(request.body), request.publicUrl);
     } catch (error) {

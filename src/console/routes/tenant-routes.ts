@@ -86,10 +86,12 @@ export const tenantRoutes: FastifyPluginAsync<ConsoleRouteOptions> = async (app,
     );
   });
 
-  // The directories are listed on the overview; this address is kept for people who type it.
-  app.get<Slug>('/t/:slug/directories', async (request, reply) =>
-    reply.redirect(tenantPath(request.params.slug), 303),
-  );
+  // The directories are listed on the overview; this address is kept for people who type it. Like
+  // every tenant's page, it answers "not found" for a tenant that is not the person's to see.
+  app.get<Slug>('/t/:slug/directories', async (request, reply) => {
+    const tenant = await views(request).tenant(request.params.slug);
+    return reply.redirect(tenantPath(tenant.slug), 303);
+  });
 
   app.post<Slug & { Body: FormBody }>('/t/:slug/directories', async (request, reply) => {
     const { slug } = request.params;

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { connectRaw, createTestLocation, type TestLocation } from '../../../test/support/test-store.js';
+import { InvalidValueError } from '../../scim/errors.js';
 import { migrateToLatest } from '../migrations/migrate.js';
 import type { StoreDriver } from './dialect.js';
 import { openPostgres } from './postgres.js';
@@ -52,13 +53,35 @@ describe('the Postgres driver', () => {
     const insert = () =>
       driver.db
         .insertInto('tenants')
-        .values({ id: 'dup', slug: 'dup', name: 'Dup', created_at: 'x' })
+        .values({ id: 'dup', slug: 'dup', name: 'Dup', name_key: 'dup', created_at: 'x' })
         .execute();
     await insert();
     const error = await insert().catch((e: unknown) => e);
     expect(driver.isUniqueViolation(error)).toBe(true);
     const other = await sql`select 1/0`.execute(driver.db).catch((e: unknown) => e);
     expect(driver.isUniqueViolation(other)).toBe(false);
+  });
+
+  test('answers text it cannot hold (22021, 22P05) with InvalidValueError, inside a transaction too', async () => {
+    const withNul = await driver.db
+      .insertInto('tenants')
+      .values({ id: 'nul', slug: 'nul', name: 'a\u0000b', name_key: 'a', created_at: 'x' })
+      .execute()
+      .catch((e: unknown) => e);
+    expect(withNul).toBeInstanceOf(InvalidValueError);
+    const escaped = await sql`select cast(${'{"a":"\\u0000"}'} as jsonb) as j`
+      .execute(driver.db)
+      .catch((e: unknown) => e);
+    expect(escaped).toBeInstanceOf(InvalidValueError);
+    const inTransaction = await driver.db
+      .transaction()
+      .execute((trx) => trx.selectFrom('tenants').selectAll().where('slug', '=', '\u0000').execute())
+      .catch((e: unknown) => e);
+    expect(inTransaction).toBeInstanceOf(InvalidValueError);
+    // Other errors are the driver's own.
+    const other = await sql`select 1/0`.execute(driver.db).catch((e: unknown) => e);
+    expect(other).not.toBeInstanceOf(InvalidValueError);
+    expect((other as { code: string }).code).toBe('22012');
   });
 
   test('introspects its own schema only, so another schema being dropped cannot fail a migration', async () => {

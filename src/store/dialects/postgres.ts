@@ -1,6 +1,7 @@
 import {
   CompiledQuery,
   type DatabaseIntrospector,
+  type Driver,
   Kysely,
   PostgresDialect,
   PostgresIntrospector,
@@ -10,6 +11,7 @@ import {
 import pg from 'pg';
 import type { Database } from '../database.js';
 import type { StoreDriver } from './dialect.js';
+import { POSTGRES_TEXT_RULES, TextCheckingDriver } from './unstorable-text.js';
 
 export interface PostgresOptions {
   /** Connections this process may hold; every node has its own pool (see docs/deployment.md). */
@@ -47,6 +49,11 @@ class SchemaIntrospector implements DatabaseIntrospector {
 class RollcallPostgresDialect extends PostgresDialect {
   override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
     return new SchemaIntrospector(db);
+  }
+
+  // Text PostgreSQL cannot hold (a NUL) is the client's mistake: InvalidValueError, not a 500.
+  override createDriver(): Driver {
+    return new TextCheckingDriver(super.createDriver(), POSTGRES_TEXT_RULES);
   }
 }
 

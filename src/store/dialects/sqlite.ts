@@ -1,10 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { type Driver, Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../database.js';
 import type { StoreDriver } from './dialect.js';
 import { withStatementCache } from './statement-cache.js';
+import { SQLITE_TEXT_RULES, TextCheckingDriver } from './unstorable-text.js';
+
+/** SQLite, refusing text PostgreSQL could not store, so both stores answer alike (unstorable-text.ts). */
+class RollcallSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    return new TextCheckingDriver(super.createDriver(), SQLITE_TEXT_RULES);
+  }
+}
 
 /**
  * Opens the embedded store: one SQLite file in WAL mode. better-sqlite3 is synchronous, so
@@ -20,7 +28,9 @@ export function openSqlite(file: string): StoreDriver {
   sqlite.pragma('busy_timeout = 5000');
   // CLI commands and a running server may share the file; keep page cache modest.
   sqlite.pragma('cache_size = -65536');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({
+    dialect: new RollcallSqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   return {
     name: 'sqlite',
     db,

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { ConsoleAuditTable, ConsoleOperatorTable, ConsoleSessionTable, Database } from '../database.js';
 
 export interface OperatorRecord {
@@ -191,6 +191,58 @@ export class ConsoleRepository {
     const result = await this.db
       .deleteFrom('console_links')
       .where('expires_at', '<', before)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  // ---- sign-in throttle ----
+
+  /** The failure counts of these keys whose window started after `windowStart`. */
+  async signInFailures(
+    keyHashes: readonly string[],
+    windowStart: string,
+  ): Promise<{ keyHash: string; failures: number; windowStarted: string }[]> {
+    const rows = await this.db
+      .selectFrom('console_sign_in_failures')
+      .select(['key_hash', 'failures', 'window_started_at'])
+      .where('key_hash', 'in', keyHashes)
+      .where('window_started_at', '>', windowStart)
+      .execute();
+    return rows.map((r) => ({
+      keyHash: r.key_hash,
+      failures: Number(r.failures),
+      windowStarted: r.window_started_at,
+    }));
+  }
+
+  /**
+   * Counts one failure for each key, in one statement per key that any node may run at once: a key
+   * whose window started at or before `windowStart` starts a new window at `at` with one failure.
+   */
+  async addSignInFailure(keyHashes: readonly string[], at: string, windowStart: string): Promise<void> {
+    const over = sql<boolean>`console_sign_in_failures.window_started_at <= ${windowStart}`;
+    for (const keyHash of keyHashes)
+      await this.db
+        .insertInto('console_sign_in_failures')
+        .values({ key_hash: keyHash, failures: 1, window_started_at: at })
+        .onConflict((conflict) =>
+          conflict.column('key_hash').doUpdateSet({
+            failures: sql<number>`case when ${over} then 1 else console_sign_in_failures.failures + 1 end`,
+            window_started_at: sql<string>`case when ${over} then ${at} else console_sign_in_failures.window_started_at end`,
+          }),
+        )
+        .execute();
+  }
+
+  async clearSignInFailures(keyHash: string): Promise<void> {
+    await this.db.deleteFrom('console_sign_in_failures').where('key_hash', '=', keyHash).execute();
+  }
+
+  /** Deletes the windows that started before `before` (the maintenance job). */
+  async purgeSignInFailures(before: string): Promise<number> {
+    const result = await this.db
+      .deleteFrom('console_sign_in_failures')
+      .where('window_started_at', '<', before)
       .executeTakeFirst();
     return Number(result.numDeletedRows);
   }

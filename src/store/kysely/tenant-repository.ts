@@ -22,6 +22,22 @@ export const toDirectory = (row: Selectable<DirectoryTable>): DirectoryRecord =>
   deprovisionReleasedAt: row.deprovision_released_at,
 });
 
+/** A tenant's name as the search by name compares it: trimmed and lowercased. */
+export function tenantNameKey(name: string): string {
+  return name.trim().toLowerCase();
+}
+
+/**
+ * The least string above every string that starts with `prefix`, in code point order (SQLite's
+ * BINARY, PostgreSQL's "C"): the prefix with its last code point one higher.
+ */
+function prefixEnd(prefix: string): string {
+  const points = [...prefix];
+  const last = points.pop()!.codePointAt(0)!;
+  const next = last + 1 === 0xd800 ? 0xe000 : last + 1;
+  return points.join('') + String.fromCodePoint(Math.min(next, 0x10ffff));
+}
+
 /** Tenants and their directories. */
 export class TenantRepository {
   constructor(
@@ -42,7 +58,13 @@ export class TenantRepository {
   async insertTenant(tenant: TenantRecord): Promise<void> {
     await this.db
       .insertInto('tenants')
-      .values({ id: tenant.id, slug: tenant.slug, name: tenant.name, created_at: tenant.created })
+      .values({
+        id: tenant.id,
+        slug: tenant.slug,
+        name: tenant.name,
+        name_key: tenantNameKey(tenant.name),
+        created_at: tenant.created,
+      })
       .execute();
   }
 
@@ -158,22 +180,44 @@ export class TenantRepository {
   }
 
   async renameTenant(id: string, name: string): Promise<void> {
-    await this.db.updateTable('tenants').set({ name }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('tenants')
+      .set({ name, name_key: tenantNameKey(name) })
+      .where('id', '=', id)
+      .execute();
   }
 
   /**
-   * A page of tenants in slug order, after `afterSlug` (or from `fromSlug` on, where a search
-   * starts); `onlyId` limits it to one tenant.
+   * A page of the tenants whose name starts with `prefix` (any case), in name order and then slug
+   * order, after the tenant `after` (keyset): a range of the (name_key, slug) index, read in order.
+   */
+  async tenantsByName(options: {
+    prefix: string;
+    after?: { nameKey: string; slug: string };
+    limit: number;
+  }): Promise<TenantRecord[]> {
+    const key = tenantNameKey(options.prefix);
+    let query = this.db.selectFrom('tenants').selectAll();
+    if (key !== '') query = query.where('name_key', '>=', key).where('name_key', '<', prefixEnd(key));
+    const after = options.after;
+    if (after)
+      query = query.where((eb) =>
+        eb(eb.refTuple('name_key', 'slug'), '>', eb.tuple(after.nameKey, after.slug)),
+      );
+    const rows = await query.orderBy('name_key').orderBy('slug').limit(options.limit).execute();
+    return rows.map(toTenant);
+  }
+
+  /**
+   * A page of tenants in slug order, after `afterSlug`; `onlyId` limits it to one tenant.
    */
   async tenantsPage(options: {
     afterSlug?: string;
-    fromSlug?: string;
     limit: number;
     onlyId?: string;
   }): Promise<TenantRecord[]> {
     let query = this.db.selectFrom('tenants').selectAll();
     if (options.afterSlug !== undefined) query = query.where('slug', '>', options.afterSlug);
-    if (options.fromSlug !== undefined) query = query.where('slug', '>=', options.fromSlug);
     if (options.onlyId !== undefined) query = query.where('id', '=', options.onlyId);
     const rows = await query.orderBy('slug').limit(options.limit).execute();
     return rows.map(toTenant);

@@ -4,7 +4,7 @@ import { loggedQuery, loggedRequestBody, loggedResponseBody } from '../../../dir
 import type { ProvisioningLog } from '../../../directory/provisioning-log.js';
 import type { ProvisioningService } from '../../../directory/provisioning-service.js';
 import { authenticateScimRequest } from '../../../directory/scim-auth.js';
-import { NotFoundError } from '../../../scim/errors.js';
+import { InvalidValueError, NotFoundError } from '../../../scim/errors.js';
 import type { Store } from '../../../store/store.js';
 import { sendScimError, toScimError } from '../../plugins/scim-errors.js';
 import { discoveryRoutes } from './discovery.js';
@@ -30,7 +30,15 @@ function parseJsonBody(
   try {
     done(
       null,
-      JSON.parse(body, (key, value) => (key === '__proto__' ? undefined : value)),
+      JSON.parse(body, (key, value) => {
+        // No store holds a NUL (see store/dialects/unstorable-text.ts), and in a JSON attribute
+        // PostgreSQL would take it and then fail every filter cast over the row: refused here.
+        if (key.includes('\u0000') || (typeof value === 'string' && value.includes('\u0000')))
+          throw new InvalidValueError(
+            `${key ? `"${key.split('\u0000').join('\\u0000')}"` : 'A value'} holds the NUL character (U+0000), which cannot be stored`,
+          );
+        return key === '__proto__' ? undefined : value;
+      }),
     );
   } catch (error) {
     done(error as Error);

@@ -110,13 +110,17 @@ export async function openTestStore(): Promise<{
   };
 }
 
+/** A bare driver on the database a Store opened at `location` would use (not migrated). */
+export function openLocationDriver(location: TestLocation): StoreDriver {
+  return location.databaseUrl === undefined
+    ? openSqlite(join(location.dataDir, 'rollcall.db'))
+    : openPostgres(location.databaseUrl, { poolSize: 4 });
+}
+
 /** A bare driver of the kind under test (not migrated), for tests below the Store. */
 export async function openTestDriver(): Promise<{ driver: StoreDriver; close(): Promise<void> }> {
   const location = await createTestLocation();
-  const driver =
-    location.databaseUrl === undefined
-      ? openSqlite(join(location.dataDir, 'store.db'))
-      : openPostgres(location.databaseUrl, { poolSize: 4 });
+  const driver = openLocationDriver(location);
   return {
     driver,
     async close() {

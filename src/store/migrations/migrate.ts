@@ -98,6 +98,20 @@ export async function verifySchema(driver: StoreDriver): Promise<void> {
 }
 
 /**
+ * Runs the migrations up to and including `last`, no further: for tests that rebuild the schema an
+ * older rollcall left, fill it, and then migrate it as a newer one would.
+ */
+export async function migrateUpTo(driver: StoreDriver, last: string): Promise<void> {
+  const schema = await migrationSchema(driver);
+  const { error } = await new Migrator({
+    db: driver.db,
+    provider: provider(driver),
+    ...(schema !== undefined && { migrationTableSchema: schema }),
+  }).migrateTo(last);
+  if (error) throw error;
+}
+
+/**
  * Brings the schema up to date and returns the migrations it ran; throws if the database has
  * migrations this build does not know. Kysely holds a lock meanwhile (an advisory lock on
  * Postgres), so nodes starting together migrate once.

@@ -5,6 +5,7 @@ import type { DialectName } from '../dialects/dialect.js';
 import { compileFilter, compileSortKey } from '../filter-to-sql.js';
 import type { ListQuery, Scope } from '../ports.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { directoryCounts, isActiveFilter } from './directory-counts.js';
 
 type ResourceTable = 'users' | 'groups';
 
@@ -49,6 +50,15 @@ export async function listRows<Row extends { seq: number }>(
   };
 
   const countAll = async () => {
+    // The whole directory, or its active users: the running counts say it without a scan.
+    if (
+      query.source === undefined &&
+      (!query.filter || (table === 'users' && isActiveFilter(query.filter)))
+    ) {
+      const counts = await directoryCounts(db, scope);
+      if (table === 'groups') return counts.groups;
+      return query.filter ? counts.activeUsers : counts.users;
+    }
     const countRow = await db
       .selectFrom(table)
       .select(sql<number>`count(*)`.as('n'))

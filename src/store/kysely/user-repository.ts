@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, UserTable } from '../database.js';
 import type { DialectName } from '../dialects/dialect.js';
 import type { AccountSource, GroupRef, ListPage, ListQuery, Scope, StoredUser } from '../ports.js';
+import { type DirectoryCounts, directoryCounts } from './directory-counts.js';
 import { parseData } from './json.js';
 import { listRows } from './list-rows.js';
 import { emailRows, foldCase, userRow } from './resource-rows.js';
@@ -174,17 +175,14 @@ export class UserRepository {
     return Number(result.numDeletedRows);
   }
 
-  /** Live users counted for the deprovisioning guard. */
+  /** Live active users, for the deprovisioning guard: the running count, not a count of the directory. */
   async countActive(scope: Scope): Promise<number> {
-    const row = await this.db
-      .selectFrom('users')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('tenant_id', '=', scope.tenantId)
-      .where('directory_id', '=', scope.directoryId)
-      .where('deleted_at', 'is', null)
-      .where('active', '=', 1)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
+    return (await this.counts(scope)).activeUsers;
+  }
+
+  /** The directory's running counts of users, active users and groups. */
+  counts(scope: Scope): Promise<DirectoryCounts> {
+    return directoryCounts(this.db, scope);
   }
 
   /** Live users of the directory with this email as an email or as userName, via the indexes. */

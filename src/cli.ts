@@ -310,6 +310,7 @@ async function start(flags: Flags): Promise<void> {
   let onConnectionError: ((error: Error) => void) | undefined;
   const store = await openStore(config, {
     migrations: flags['no-migrate'] ? 'verify' : 'apply',
+    backgroundCheckpoints: true,
     onConnectionError: (error) => onConnectionError?.(error),
   });
   // Loaded here, not at the top: the HTTP stack (Fastify, the OpenID Provider) is most of the CLI's

@@ -4,13 +4,25 @@ import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../database.js';
 import type { StoreDriver } from './dialect.js';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from './sqlite-checkpointer.js';
 import { withStatementCache } from './statement-cache.js';
 
 /**
  * Opens the embedded store: one SQLite file in WAL mode. better-sqlite3 is synchronous, so
  * Kysely serialises queries on the one connection; a transaction holds it until it ends.
  */
-export function openSqlite(file: string): StoreDriver {
+export interface SqliteOptions {
+  /**
+   * Checkpoint the WAL from a worker thread instead of in the commits that cross SQLite's threshold
+   * (`rollcall start`; a short-lived CLI command keeps SQLite's own checkpoints).
+   */
+  readonly backgroundCheckpoints?: boolean;
+}
+
+/** After a checkpoint lets the WAL restart, SQLite truncates a WAL file larger than this. */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+
+export function openSqlite(file: string, options: SqliteOptions = {}): StoreDriver {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
@@ -20,6 +32,10 @@ export function openSqlite(file: string): StoreDriver {
   sqlite.pragma('busy_timeout = 5000');
   // CLI commands and a running server may share the file; keep page cache modest.
   sqlite.pragma('cache_size = -65536');
+  sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+  const checkpointer =
+    options.backgroundCheckpoints && file !== ':memory:' ? startCheckpointer(file) : undefined;
+  if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     name: 'sqlite',
@@ -29,6 +45,10 @@ export function openSqlite(file: string): StoreDriver {
       error !== null &&
       'code' in error &&
       (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'),
-    close: () => db.destroy(),
+    // The checkpointer's connection first: the last one to close checkpoints and removes the WAL.
+    close: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
   };
 }

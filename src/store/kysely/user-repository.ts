@@ -1,4 +1,6 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Kysely, Selectable } from 'kysely';
+import type { JsonObject } from '../../scim/json/json-value.js';
 import type { Database, UserTable } from '../database.js';
 import type { DialectName } from '../dialects/dialect.js';
 import type { AccountSource, GroupRef, ListPage, ListQuery, Scope, StoredUser } from '../ports.js';
@@ -6,6 +8,14 @@ import { type DirectoryCounts, directoryCounts } from './directory-counts.js';
 import { parseData } from './json.js';
 import { listRows } from './list-rows.js';
 import { emailRows, foldCase, userRow } from './resource-rows.js';
+
+/** The columns of `next` that differ from `before`; version and updated_at always do. */
+function changedColumns<Row extends Record<string, unknown>>(before: Row, next: Row): Partial<Row> {
+  const changes: Partial<Row> = {};
+  for (const key of Object.keys(next) as (keyof Row)[])
+    if (next[key] !== before[key]) changes[key] = next[key];
+  return changes;
+}
 
 export function toStoredUser(row: Selectable<UserTable>): StoredUser {
   return {
@@ -47,9 +57,21 @@ export class UserRepository {
     await this.writeEmails(scope, user);
   }
 
-  /** Writes a new version; returns false when the stored version is no longer `expectedVersion`. */
-  async update(scope: Scope, user: StoredUser, expectedVersion: number): Promise<boolean> {
-    const { tenant_id, directory_id, id, ...changes } = userRow(scope, user);
+  /**
+   * Writes a new version; returns false when the stored version is no longer `expectedVersion`.
+   * Given the version it replaces (`previous`, read in the same transaction), it writes only what
+   * changed: the columns that differ, so the indexes of unchanged ones (userName, externalId, the
+   * paging index with `active`) are not rewritten, and the email rows that differ, not all of them.
+   */
+  async update(
+    scope: Scope,
+    user: StoredUser,
+    expectedVersion: number,
+    previous?: StoredUser,
+  ): Promise<boolean> {
+    const { tenant_id, directory_id, id, ...next } = userRow(scope, user);
+    const before = previous && userRow(scope, previous);
+    const changes = before ? changedColumns(before, next) : next;
     const result = await this.db
       .updateTable('users')
       .set(changes)
@@ -59,14 +81,57 @@ export class UserRepository {
       .where('version', '=', expectedVersion)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return false;
-    await this.db
-      .deleteFrom('user_emails')
+    if (previous) await this.syncEmails(scope, user.id, previous.data, user.data);
+    else {
+      await this.db
+        .deleteFrom('user_emails')
+        .where('tenant_id', '=', scope.tenantId)
+        .where('directory_id', '=', scope.directoryId)
+        .where('user_id', '=', user.id)
+        .execute();
+      await this.writeEmails(scope, user);
+    }
+    return true;
+  }
+
+  /** Brings a user's email rows from `before` to `after`, keyed by position: usually nothing or one row. */
+  private async syncEmails(
+    scope: Scope,
+    userId: string,
+    before: JsonObject,
+    after: JsonObject,
+  ): Promise<void> {
+    const old = new Map(emailRows(scope, userId, before).map((row) => [row.ordinal, row]));
+    const rows = emailRows(scope, userId, after);
+    const added = rows.filter((row) => !old.has(row.ordinal));
+    const byOrdinal = this.db
+      .updateTable('user_emails')
       .where('tenant_id', '=', scope.tenantId)
       .where('directory_id', '=', scope.directoryId)
-      .where('user_id', '=', user.id)
-      .execute();
-    await this.writeEmails(scope, user);
-    return true;
+      .where('user_id', '=', userId);
+    for (const row of rows) {
+      const was = old.get(row.ordinal);
+      old.delete(row.ordinal);
+      if (!was || isDeepStrictEqual(was, row)) continue;
+      await byOrdinal
+        .set({
+          value_key: row.value_key,
+          type_key: row.type_key,
+          display_key: row.display_key,
+          primary: row.primary,
+        })
+        .where('ordinal', '=', row.ordinal)
+        .execute();
+    }
+    if (old.size > 0)
+      await this.db
+        .deleteFrom('user_emails')
+        .where('tenant_id', '=', scope.tenantId)
+        .where('directory_id', '=', scope.directoryId)
+        .where('user_id', '=', userId)
+        .where('ordinal', 'in', [...old.keys()])
+        .execute();
+    if (added.length > 0) await this.db.insertInto('user_emails').values(added).execute();
   }
 
   private async writeEmails(scope: Scope, user: StoredUser): Promise<void> {

@@ -25,6 +25,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
 const db = new Database(workerData.file);
 db.pragma('synchronous = NORMAL');
+db.pragma('cache_size = 64');
 let checkpoints = 0;
 const timer = setInterval(() => {
   try {
@@ -55,6 +56,8 @@ export interface Checkpointer {
 export function startCheckpointer(file: string, intervalMs = CHECKPOINT_INTERVAL_MS): Checkpointer {
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
+    // It allocates almost nothing; small heaps keep the thread's share of the server's RSS small.
+    resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
     workerData: { file, intervalMs, module: createRequire(import.meta.url).resolve('better-sqlite3') },
   });
   // A worker that fails leaves the fallback in charge; it must not take the server down.

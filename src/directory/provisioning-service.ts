@@ -384,7 +384,7 @@ export class ProvisioningService {
             { version: group.version, memberChanges: memberOps.length },
           ),
         ]);
-        if (!(await repos.groups.update(ctx, group, current.version)))
+        if (!(await repos.groups.update(ctx, group, current.version, current)))
           throw new PreconditionFailedError('The group changed during this request');
         return this.groupResult(repos, ctx, group, projection);
       },

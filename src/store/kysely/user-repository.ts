@@ -7,15 +7,7 @@ import type { AccountSource, GroupRef, ListPage, ListQuery, Scope, StoredUser } 
 import { type DirectoryCounts, directoryCounts } from './directory-counts.js';
 import { parseData } from './json.js';
 import { listRows } from './list-rows.js';
-import { emailRows, foldCase, userRow } from './resource-rows.js';
-
-/** The columns of `next` that differ from `before`; version and updated_at always do. */
-function changedColumns<Row extends Record<string, unknown>>(before: Row, next: Row): Partial<Row> {
-  const changes: Partial<Row> = {};
-  for (const key of Object.keys(next) as (keyof Row)[])
-    if (next[key] !== before[key]) changes[key] = next[key];
-  return changes;
-}
+import { changedColumns, emailRows, foldCase, userRow } from './resource-rows.js';
 
 export function toStoredUser(row: Selectable<UserTable>): StoredUser {
   return {

@@ -7,7 +7,7 @@ import type { Store } from '../store.js';
 import { emailRows } from './resource-rows.js';
 
 /**
- * An update given the version it replaces writes only the columns and email rows that changed; what
+ * A user or group update given the version it replaces writes only the columns (and email rows) that changed; what
  * is stored must be exactly what a full rewrite would have stored, whatever changed.
  */
 const scope: Scope = { tenantId: 't-update', directoryId: 'd-update' };
@@ -116,5 +116,40 @@ describe('a user update given the previous version', () => {
     expect(await store.repositories.users.update(scope, next, stale.version, stale)).toBe(false);
     expect(await store.repositories.users.get(scope, 'u1')).toEqual(current);
     expect(await findOne('emails.value eq "d@x.test"')).toEqual(['u1']);
+  });
+});
+
+describe('a group update given the previous version', () => {
+  const group = (version: number, displayName: string, externalId: string | null) => ({
+    id: 'g1',
+    displayName,
+    externalId,
+    data: { displayName, ...(externalId && { externalId }) },
+    version,
+    created: at,
+    lastModified: `2024-01-0${version}T00:00:00.000Z`,
+  });
+  const byName = async (name: string) =>
+    (
+      await store.repositories.groups.list(scope, {
+        startIndex: 1,
+        count: 10,
+        sortOrder: 'ascending',
+        filter: parseFilter(`displayName eq "${name}"`),
+      })
+    ).resources.map((g) => g.id);
+
+  test('stores the new version whether the name changed or only the version (a membership change)', async () => {
+    const first = group(1, 'Sales', 'x-1');
+    await store.repositories.groups.insert(scope, first);
+    const renamed = group(2, 'Sales EMEA', null);
+    expect(await store.repositories.groups.update(scope, renamed, 1, first)).toBe(true);
+    expect(await store.repositories.groups.get(scope, 'g1')).toEqual(renamed);
+    expect(await byName('sales emea')).toEqual(['g1']);
+    expect(await byName('Sales')).toEqual([]);
+    const bumped = { ...renamed, version: 3, lastModified: '2024-01-03T00:00:00.000Z' };
+    expect(await store.repositories.groups.update(scope, bumped, 2, renamed)).toBe(true);
+    expect(await store.repositories.groups.get(scope, 'g1')).toEqual(bumped);
+    expect(await store.repositories.groups.update(scope, { ...bumped, version: 4 }, 2, renamed)).toBe(false);
   });
 });

@@ -12,6 +12,9 @@ const storeFree = [
   'test/architecture.test.ts',
   'src/directory/password-hash.test.ts',
   'src/directory/secret-hash.test.ts',
+  'src/directory/clock.test.ts',
+  'src/memory-bounds.test.ts',
+  'src/store/dialects/sqlite-checkpointer.test.ts',
   'src/oidc/secret-box.test.ts',
   'src/secret-key.test.ts',
 ];

@@ -17,6 +17,7 @@ import {
 } from './directory/saml-connection-service.js';
 import type { SamlTestView } from './directory/saml-tests.js';
 import { directoryJson, matchJson, userSummary } from './http/routes/api/views.js';
+import { boundHeapGrowth } from './memory-bounds.js';
 import { OidcClients } from './oidc/oidc-clients.js';
 import { SecretKeyMismatchError } from './oidc/signing-keys.js';
 import { SamlError } from './saml/errors.js';
@@ -305,11 +306,13 @@ function oidcClientJson(client: OidcClientRecord, publicUrl: string) {
 }
 
 async function start(flags: Flags): Promise<void> {
+  boundHeapGrowth();
   const config = loadConfig(flags as ConfigFlags);
   const secretKey = loadSecretKey(config);
   let onConnectionError: ((error: Error) => void) | undefined;
   const store = await openStore(config, {
     migrations: flags['no-migrate'] ? 'verify' : 'apply',
+    backgroundCheckpoints: true,
     onConnectionError: (error) => onConnectionError?.(error),
   });
   // Loaded here, not at the top: the HTTP stack (Fastify, the OpenID Provider) is most of the CLI's

@@ -19,7 +19,7 @@ export class DeprovisioningPausedError extends ScimError {
 /**
  * Checks, inside the transaction about to deactivate or delete one user, whether that would cross the
  * directory's threshold. Counts come from the events outbox (deprovisions in the window, since the
- * last release) and the live active users, both indexed.
+ * last release, indexed) and the directory's running count of live active users (one row).
  */
 export async function checkDeprovisioning(
   repos: Repositories,

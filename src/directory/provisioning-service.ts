@@ -109,7 +109,7 @@ export class ProvisioningService {
         if (candidate?.trusted) {
           const existing = candidate.existing;
           const linked = storedUser(existing.id, 'scim', data, existing.version + 1, existing.created, time);
-          if (!(await repos.users.update(ctx, linked, existing.version)))
+          if (!(await repos.users.update(ctx, linked, existing.version, existing)))
             throw new PreconditionFailedError('The account changed during this request');
           await repos.events.append([
             event(
@@ -246,7 +246,7 @@ export class ProvisioningService {
         const rolesChanged = !isDeepStrictEqual([...before].sort(), [...after].sort());
         if (rolesChanged)
           events.push(event(ctx, 'user.roles_changed', { type: 'User', id }, { from: before, to: after }));
-        if (!(await repos.users.update(ctx, user, current.version)))
+        if (!(await repos.users.update(ctx, user, current.version, current)))
           throw new PreconditionFailedError('The user changed during this request');
         await repos.events.append(events);
         const result = await this.userResult(repos, ctx, user, projection);
@@ -384,7 +384,7 @@ export class ProvisioningService {
             { version: group.version, memberChanges: memberOps.length },
           ),
         ]);
-        if (!(await repos.groups.update(ctx, group, current.version)))
+        if (!(await repos.groups.update(ctx, group, current.version, current)))
           throw new PreconditionFailedError('The group changed during this request');
         return this.groupResult(repos, ctx, group, projection);
       },

@@ -14,6 +14,7 @@ export interface Database {
   user_roles: UserRoleTable;
   groups: GroupTable;
   group_members: GroupMemberTable;
+  directory_counts: DirectoryCountsTable;
   provisioning_log: ProvisioningLogTable;
   api_keys: ApiKeyTable;
   events: EventTable;
@@ -138,6 +139,18 @@ export interface GroupTable {
   version: number;
   created_at: string;
   updated_at: string;
+}
+
+/**
+ * Running counts of a directory's live users, live active users and groups, kept by triggers
+ * (migration 0009); a directory without a row has none of them.
+ */
+export interface DirectoryCountsTable {
+  tenant_id: string;
+  directory_id: string;
+  user_count: number;
+  active_user_count: number;
+  group_count: number;
 }
 
 /** Membership as rows: adding or removing one member of a huge group touches one row. */

@@ -60,6 +60,8 @@ export interface StoreOptions {
    * open unless the schema is exactly what this build expects. Both refuse a newer schema.
    */
   readonly migrations?: 'apply' | 'verify';
+  /** SQLite: checkpoint the WAL from a worker thread, off the requests' commits (a long-running server). */
+  readonly backgroundCheckpoints?: boolean;
 }
 
 function openDriver(options: StoreOptions): StoreDriver {
@@ -71,7 +73,9 @@ function openDriver(options: StoreOptions): StoreDriver {
       ...(options.onConnectionError && { onIdleError: options.onConnectionError }),
     });
   }
-  return openSqlite(options.sqliteFile ?? join(options.dataDir ?? './data', 'rollcall.db'));
+  return openSqlite(options.sqliteFile ?? join(options.dataDir ?? './data', 'rollcall.db'), {
+    ...(options.backgroundCheckpoints && { backgroundCheckpoints: true }),
+  });
 }
 
 function repositoriesOf(db: Kysely<Database>, dialect: DialectName): Repositories {

@@ -6,7 +6,7 @@ import type { DialectName } from '../dialects/dialect.js';
 import type { ListPage, ListQuery, MemberRef, MemberView, Scope, StoredGroup } from '../ports.js';
 import { parseData } from './json.js';
 import { listRows } from './list-rows.js';
-import { groupRow } from './resource-rows.js';
+import { changedColumns, groupRow } from './resource-rows.js';
 
 function toStoredGroup(row: Selectable<GroupTable>): StoredGroup {
   return {
@@ -55,8 +55,15 @@ export class GroupRepository {
     await this.db.insertInto('groups').values(groupRow(scope, group)).execute();
   }
 
-  async update(scope: Scope, group: StoredGroup, expectedVersion: number): Promise<boolean> {
-    const { tenant_id, directory_id, id, ...changes } = groupRow(scope, group);
+  /** Writes a new version; given the version it replaces, only the columns that changed (a membership change: version and time). */
+  async update(
+    scope: Scope,
+    group: StoredGroup,
+    expectedVersion: number,
+    previous?: StoredGroup,
+  ): Promise<boolean> {
+    const { tenant_id, directory_id, id, ...next } = groupRow(scope, group);
+    const changes = previous ? changedColumns(groupRow(scope, previous), next) : next;
     const result = await this.db
       .updateTable('groups')
       .set(changes)

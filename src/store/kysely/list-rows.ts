@@ -5,6 +5,7 @@ import type { DialectName } from '../dialects/dialect.js';
 import { compileFilter, compileSortKey } from '../filter-to-sql.js';
 import type { ListQuery, Scope } from '../ports.js';
 import { scimCursor } from './cursor.js';
+import { directoryCounts, isActiveFilter } from './directory-counts.js';
 import { textSearch } from './prefix-search.js';
 
 type ResourceTable = 'users' | 'groups';
@@ -51,6 +52,16 @@ export async function listRows<Row extends { seq: number }>(
   };
 
   const countAll = async () => {
+    // The whole directory, or its active users: the running counts say it without a scan.
+    if (
+      query.source === undefined &&
+      query.prefix === undefined &&
+      (!query.filter || (table === 'users' && isActiveFilter(query.filter)))
+    ) {
+      const counts = await directoryCounts(db, scope);
+      const n = table === 'groups' ? counts.groups : query.filter ? counts.activeUsers : counts.users;
+      return query.countCap === undefined ? n : Math.min(n, query.countCap + 1);
+    }
     if (query.countCap !== undefined) {
       // Up to the cap, in paging order: a walk of the paging index that stops there.
       const matches = db

@@ -12,6 +12,18 @@ function optionalString(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
+/**
+ * The columns of `next` that differ from `before`. SQLite rewrites the index entries of every column
+ * an UPDATE assigns, changed or not (4 WAL pages per update against 1, with three indexed columns);
+ * assigning only what changed leaves the other indexes untouched.
+ */
+export function changedColumns<Row extends object>(before: Row, next: Row): Partial<Row> {
+  const changes: Partial<Row> = {};
+  for (const key of Object.keys(next) as (keyof Row)[])
+    if (next[key] !== before[key]) changes[key] = next[key];
+  return changes;
+}
+
 export function userRow(scope: Scope, user: StoredUser): Insertable<UserTable> {
   const displayName = optionalString(getCaseInsensitive(user.data, 'displayName'));
   return {

@@ -270,6 +270,8 @@ const DIRECTORY_TABLES = [
   'provisioning_log',
   'scim_tokens',
   'sso_sessions',
+  // After users and groups, whose delete triggers count down into it (migration 0009).
+  'directory_counts',
 ] as const satisfies readonly (keyof Database)[];
 
 /** Every table with rows of one tenant, children first; `tenants` itself goes last. */

@@ -1,10 +1,13 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Kysely, Selectable } from 'kysely';
+import type { JsonObject } from '../../scim/json/json-value.js';
 import type { Database, UserTable } from '../database.js';
 import type { DialectName } from '../dialects/dialect.js';
 import type { AccountSource, GroupRef, ListPage, ListQuery, Scope, StoredUser } from '../ports.js';
+import { type DirectoryCounts, directoryCounts } from './directory-counts.js';
 import { parseData } from './json.js';
 import { listRows } from './list-rows.js';
-import { emailRows, foldCase, roleRows, userRow } from './resource-rows.js';
+import { changedColumns, emailRows, foldCase, roleRows, userRow } from './resource-rows.js';
 
 export function toStoredUser(row: Selectable<UserTable>): StoredUser {
   return {
@@ -46,9 +49,21 @@ export class UserRepository {
     await this.writeIndexRows(scope, user);
   }
 
-  /** Writes a new version; returns false when the stored version is no longer `expectedVersion`. */
-  async update(scope: Scope, user: StoredUser, expectedVersion: number): Promise<boolean> {
-    const { tenant_id, directory_id, id, ...changes } = userRow(scope, user);
+  /**
+   * Writes a new version; returns false when the stored version is no longer `expectedVersion`.
+   * Given the version it replaces (`previous`, read in the same transaction), it writes only what
+   * changed: the columns that differ, so the indexes of unchanged ones (userName, externalId, the
+   * paging index with `active`) are not rewritten, and the email rows that differ, not all of them.
+   */
+  async update(
+    scope: Scope,
+    user: StoredUser,
+    expectedVersion: number,
+    previous?: StoredUser,
+  ): Promise<boolean> {
+    const { tenant_id, directory_id, id, ...next } = userRow(scope, user);
+    const before = previous && userRow(scope, previous);
+    const changes = before ? changedColumns(before, next) : next;
     const result = await this.db
       .updateTable('users')
       .set(changes)
@@ -58,9 +73,67 @@ export class UserRepository {
       .where('version', '=', expectedVersion)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return false;
-    await this.deleteIndexRows(scope, [user.id]);
-    await this.writeIndexRows(scope, user);
+    if (previous) {
+      await this.syncEmails(scope, user.id, previous.data, user.data);
+      await this.syncRoles(scope, user.id, previous.data, user.data);
+    } else {
+      await this.deleteIndexRows(scope, [user.id]);
+      await this.writeIndexRows(scope, user);
+    }
     return true;
+  }
+
+  /** Rewrites a user's role rows when its roles changed (most updates leave them alone). */
+  private async syncRoles(
+    scope: Scope,
+    userId: string,
+    before: JsonObject,
+    after: JsonObject,
+  ): Promise<void> {
+    const next = roleRows(scope, userId, after);
+    if (isDeepStrictEqual(roleRows(scope, userId, before), next)) return;
+    await this.deleteIndexRows(scope, [userId], ['user_roles']);
+    if (next.length > 0) await this.db.insertInto('user_roles').values(next).execute();
+  }
+
+  /** Brings a user's email rows from `before` to `after`, keyed by position: usually nothing or one row. */
+  private async syncEmails(
+    scope: Scope,
+    userId: string,
+    before: JsonObject,
+    after: JsonObject,
+  ): Promise<void> {
+    const old = new Map(emailRows(scope, userId, before).map((row) => [row.ordinal, row]));
+    const rows = emailRows(scope, userId, after);
+    const added = rows.filter((row) => !old.has(row.ordinal));
+    const byOrdinal = this.db
+      .updateTable('user_emails')
+      .where('tenant_id', '=', scope.tenantId)
+      .where('directory_id', '=', scope.directoryId)
+      .where('user_id', '=', userId);
+    for (const row of rows) {
+      const was = old.get(row.ordinal);
+      old.delete(row.ordinal);
+      if (!was || isDeepStrictEqual(was, row)) continue;
+      await byOrdinal
+        .set({
+          value_key: row.value_key,
+          type_key: row.type_key,
+          display_key: row.display_key,
+          primary: row.primary,
+        })
+        .where('ordinal', '=', row.ordinal)
+        .execute();
+    }
+    if (old.size > 0)
+      await this.db
+        .deleteFrom('user_emails')
+        .where('tenant_id', '=', scope.tenantId)
+        .where('directory_id', '=', scope.directoryId)
+        .where('user_id', '=', userId)
+        .where('ordinal', 'in', [...old.keys()])
+        .execute();
+    if (added.length > 0) await this.db.insertInto('user_emails').values(added).execute();
   }
 
   /** The user's rows in the email and role indexes, written with the user in its transaction. */
@@ -71,8 +144,12 @@ export class UserRepository {
     if (roles.length > 0) await this.db.insertInto('user_roles').values(roles).execute();
   }
 
-  private async deleteIndexRows(scope: Scope, userIds: readonly string[]): Promise<void> {
-    for (const table of ['user_emails', 'user_roles'] as const)
+  private async deleteIndexRows(
+    scope: Scope,
+    userIds: readonly string[],
+    tables: readonly ('user_emails' | 'user_roles')[] = ['user_emails', 'user_roles'],
+  ): Promise<void> {
+    for (const table of tables)
       await this.db
         .deleteFrom(table)
         .where('tenant_id', '=', scope.tenantId)
@@ -200,17 +277,14 @@ export class UserRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Live users counted for the deprovisioning guard. */
+  /** Live active users, for the deprovisioning guard: the running count, not a count of the directory. */
   async countActive(scope: Scope): Promise<number> {
-    const row = await this.db
-      .selectFrom('users')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('tenant_id', '=', scope.tenantId)
-      .where('directory_id', '=', scope.directoryId)
-      .where('deleted_at', 'is', null)
-      .where('active', '=', 1)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
+    return (await this.counts(scope)).activeUsers;
+  }
+
+  /** The directory's running counts of users, active users and groups. */
+  counts(scope: Scope): Promise<DirectoryCounts> {
+    return directoryCounts(this.db, scope);
   }
 
   /** Live users of the directory with this email as an email or as userName, via the indexes. */

@@ -110,6 +110,8 @@ export function wholeReads(dialect: DialectName, plan: string, derived: readonly
     const node =
       /(Seq Scan|Bitmap Index Scan|Index Scan|Index Only Scan)(?: Backward)?(?: using| on) (\S+)/.exec(line);
     if (!node) continue;
+    // The running counts' key is (tenant_id, directory_id): a probe of one row, not a whole read.
+    if (node[2] === 'directory_counts_pk') continue;
     const details = [];
     for (let j = i + 1; j < lines.length && !lines[j]!.includes('->'); j++) details.push(lines[j]!);
     const conditions = details.filter((d) => d.includes('Index Cond:'));

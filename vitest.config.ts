@@ -13,6 +13,7 @@ const storeFree = [
   'src/directory/secret-hash.test.ts',
   'src/oidc/secret-box.test.ts',
   'src/secret-key.test.ts',
+  'src/config.test.ts',
 ];
 /** The browser suite (Chromium against a running rollcall): once, on SQLite, to keep CI fast. */
 const sqliteOnly = ['test/console/console-browser.test.ts'];

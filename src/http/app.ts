@@ -13,6 +13,7 @@ import { ssoPortOf } from '../oidc/sso-port.js';
 import type { FetchIdpMetadataOptions } from '../saml/fetch-idp-metadata.js';
 import type { Store } from '../store/store.js';
 import { rewriteEntraUrl } from './entra-url.js';
+import { DebugRequestLog } from './request-log.js';
 import { originOfRequest } from './request-origin.js';
 import { apiPlugin } from './routes/api/api-plugin.js';
 import { oidcPlugin } from './routes/oidc/oidc-plugin.js';
@@ -62,6 +63,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
             ...(typeof options.logger === 'object' ? options.logger : {}),
             redact: ['req.headers.authorization'],
           },
+    logController: new DebugRequestLog(),
     bodyLimit: MAX_BODY_BYTES,
     rewriteUrl: (request) => rewriteEntraUrl(request.url ?? '/'),
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },

@@ -50,6 +50,8 @@ export interface StoreOptions {
   readonly databaseUrl?: string;
   /** PostgreSQL connections this process may hold (default 10). */
   readonly poolSize?: number;
+  /** Named PostgreSQL statements for the hot queries (default true); off for PgBouncer's transaction pooling. */
+  readonly preparedStatements?: boolean;
   /** Called when an idle pooled PostgreSQL connection fails (server restart, failover). */
   readonly onConnectionError?: (error: Error) => void;
   /**
@@ -65,6 +67,7 @@ function openDriver(options: StoreOptions): StoreDriver {
       throw new Error('The database URL must be a postgres:// (or postgresql://) URL');
     return openPostgres(options.databaseUrl, {
       ...(options.poolSize !== undefined && { poolSize: options.poolSize }),
+      ...(options.preparedStatements !== undefined && { preparedStatements: options.preparedStatements }),
       ...(options.onConnectionError && { onIdleError: options.onConnectionError }),
     });
   }

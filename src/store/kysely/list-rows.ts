@@ -2,9 +2,10 @@ import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import { InvalidValueError } from '../../scim/errors.js';
 import type { Database } from '../database.js';
 import type { DialectName } from '../dialects/dialect.js';
-import { compileFilter, compileSortKey } from '../filter-to-sql.js';
+import { compileFilter, compileSortKey, uniqueKeyOf } from '../filter-to-sql.js';
 import type { ListQuery, Scope } from '../ports.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { groupByDisplayNameKey, liveUserByUserNameKey } from './hot-queries.js';
 
 type ResourceTable = 'users' | 'groups';
 
@@ -26,6 +27,18 @@ export async function listRows<Row extends { seq: number }>(
   query: ListQuery,
 ): Promise<RowPage<Row>> {
   const resource = table === 'users' ? 'User' : 'Group';
+  // `userName eq` / `displayName eq` on a first page: one row at most, by a prepared query.
+  const key =
+    query.filter && query.cursor === undefined && !query.sortBy && query.startIndex === 1 && query.count > 0
+      ? uniqueKeyOf(resource, query.filter)
+      : undefined;
+  if (key !== undefined && query.source === undefined) {
+    const values = { tenantId: scope.tenantId, directoryId: scope.directoryId, key };
+    const rows = (table === 'users'
+      ? await liveUserByUserNameKey.all(db, values)
+      : await groupByDisplayNameKey.all(db, values)) as unknown as Row[];
+    return { totalResults: rows.length, rows };
+  }
   const where = (extra?: Expression<SqlBool>) => {
     const conditions: Expression<SqlBool>[] = [
       sql<SqlBool>`${sql.ref(`${table}.tenant_id`)} = ${scope.tenantId}`,

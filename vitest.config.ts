@@ -14,6 +14,7 @@ const storeFree = [
   'src/oidc/secret-box.test.ts',
   'src/secret-key.test.ts',
   'src/config.test.ts',
+  'src/directory/verified-tokens.test.ts',
 ];
 /** The browser suite (Chromium against a running rollcall): once, on SQLite, to keep CI fast. */
 const sqliteOnly = ['test/console/console-browser.test.ts'];

@@ -1,10 +1,9 @@
 import { ForbiddenError, UnauthorizedError } from '../scim/errors.js';
 import type { TokenScope } from '../store/ports.js';
 import type { Store } from '../store/store.js';
-import { now } from './clock.js';
 import type { DirectorySettings } from './directory-settings.js';
 import { sameHash, sha256Hex } from './secret-hash.js';
-import { warnOfExpiry } from './token-expiry.js';
+import { EXPIRY_WARNING_DAYS, warnOfExpiry } from './token-expiry.js';
 import { verifiedTokens } from './verified-tokens.js';
 
 export interface AuthenticatedDirectory {
@@ -63,17 +62,18 @@ export async function authenticateScimRequest(
   const { token, directory } = verified.found;
   if (directory.id !== directoryId)
     throw new UnauthorizedError('The bearer token is not valid for this SCIM endpoint');
-  const at = now();
+  // Times as numbers: this runs on every request, and an ISO string is made only to be written.
+  const nowMs = Date.now();
   if (token.revoked) throw new UnauthorizedError('This token has been revoked; generate a new one');
-  if (token.expires && token.expires <= at)
-    throw new UnauthorizedError('This token has expired; generate a new one');
+  if (verified.expiresAt <= nowMs) throw new UnauthorizedError('This token has expired; generate a new one');
   if (!directory.scimEnabled) throw new ForbiddenError('Provisioning is switched off for this directory');
-  if (!verified.lastUsed || Date.parse(at) - Date.parse(verified.lastUsed) > TOUCH_INTERVAL_MS) {
-    await store.repositories.tokens.touch(token.id, at);
-    verified.lastUsed = at;
+  if (nowMs - verified.lastUsedAt > TOUCH_INTERVAL_MS) {
+    await store.repositories.tokens.touch(token.id, new Date(nowMs).toISOString());
+    verified.lastUsedAt = nowMs;
   }
   let expiryWarning: string | undefined;
-  if (token.expires && !verified.expiryWarned) {
+  if (!verified.expiryWarned && verified.expiresAt - nowMs <= EXPIRY_WARNING_DAYS * 86_400_000) {
+    const at = new Date(nowMs).toISOString();
     expiryWarning = await warnOfExpiry(store, { ...token, expiryWarned: null }, directory.tenantId, at);
     if (expiryWarning) verified.expiryWarned = at;
   }

@@ -16,8 +16,10 @@ const CAPACITY = 10_000;
 export interface VerifiedToken {
   readonly found: TokenWithDirectory;
   readonly settings: DirectorySettings;
-  /** Refreshed in memory when this node writes the token's last_used_at. */
-  lastUsed: string | null;
+  /** When the token lapses (ms since the epoch), Infinity for never. */
+  readonly expiresAt: number;
+  /** last_used_at in ms, refreshed in memory when this node writes it; -Infinity for never used. */
+  lastUsedAt: number;
   /** Set in memory when this node raises the token's expiry warning. */
   expiryWarned: string | null;
   readonly until: number;
@@ -54,7 +56,8 @@ export class VerifiedTokens {
     const entry: VerifiedToken = {
       found,
       settings: parseSettings(found.directory.settings),
-      lastUsed: found.token.lastUsed,
+      expiresAt: found.token.expires === null ? Number.POSITIVE_INFINITY : Date.parse(found.token.expires),
+      lastUsedAt: found.token.lastUsed === null ? Number.NEGATIVE_INFINITY : Date.parse(found.token.lastUsed),
       expiryWarned: found.token.expiryWarned,
       until: this.clock() + this.ttlMs,
     };

@@ -27,12 +27,12 @@ export async function listRows<Row extends { seq: number }>(
   query: ListQuery,
 ): Promise<RowPage<Row>> {
   const resource = table === 'users' ? 'User' : 'Group';
-  // `userName eq` / `displayName eq` on a first page: one row at most, by a prepared query.
+  // `userName eq` / `displayName eq` on a first page: a unique index, so one row at most and the
+  // total is the page; a prepared query (hot-queries.ts) instead of compiling the filter.
+  const firstPage = query.cursor === undefined && !query.sortBy && query.startIndex === 1 && query.count > 0;
   const key =
-    query.filter && query.cursor === undefined && !query.sortBy && query.startIndex === 1 && query.count > 0
-      ? uniqueKeyOf(resource, query.filter)
-      : undefined;
-  if (key !== undefined && query.source === undefined) {
+    query.filter && firstPage && query.source === undefined ? uniqueKeyOf(resource, query.filter) : undefined;
+  if (key !== undefined) {
     const values = { tenantId: scope.tenantId, directoryId: scope.directoryId, key };
     const rows = (table === 'users'
       ? await liveUserByUserNameKey.all(db, values)

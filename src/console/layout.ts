@@ -1,4 +1,5 @@
 import type { ConsoleIdentity } from '../directory/console-sessions.js';
+import type { CappedCount } from '../store/kysely/user-page-repository.js';
 import { type Fragment, type Html, html } from './html.js';
 
 /** What every page knows about the request it answers. */
@@ -141,6 +142,11 @@ export function time(iso: string | null | undefined, empty = '—'): Html {
 
 export function count(n: number): string {
   return n.toLocaleString('en-US');
+}
+
+/** A count that stopped at its cap: "10,000+". */
+export function atLeastCount(total: CappedCount): string {
+  return `${count(total.count)}${total.atLeast ? '+' : ''}`;
 }
 
 /** A link to the next page, keeping the page's filters. */

@@ -1,9 +1,9 @@
 import { InvalidValueError, UniquenessError } from '../scim/errors.js';
-import { compare, type FilterNode, and as filterAnd, or as filterOr } from '../scim/filter/filter-node.js';
 import type { JsonObject } from '../scim/json/json-value.js';
 import { parseListParameters } from '../scim/list/list-query.js';
 import { renderGroup, renderUser } from '../scim/resource/render-resource.js';
 import type { ApiKeyRecord } from '../store/kysely/api-key-repository.js';
+import type { LogCriteria } from '../store/kysely/log-repository.js';
 import type {
   AccountSource,
   DirectoryRecord,
@@ -36,7 +36,7 @@ import {
   serialiseSettings,
 } from './directory-settings.js';
 import { type LifecycleChanges, withLifecycleChanges } from './lifecycle-service.js';
-import { decodeLogCursor, encodeLogCursor, type LogFilters } from './log-search.js';
+import { type LogFilters, logCursor } from './log-search.js';
 import { generateToken } from './scim-tokens.js';
 import { forgetVerifiedTokens } from './verified-tokens.js';
 
@@ -78,7 +78,10 @@ export interface DirectoryChanges {
 
 /** An admin's search over a directory's users or groups: text, SCIM filter and paging. */
 export interface ResourceSearch {
-  /** Case-insensitive text contained in userName, displayName or an email (groups: displayName). */
+  /**
+   * The start of userName, displayName or an email (groups: displayName), case-insensitive: a range
+   * of their indexes, so a search never reads the whole directory.
+   */
   readonly q?: string;
   /** A SCIM filter (RFC 7644 §3.4.2.2), compiled to SQL like the SCIM endpoint's. */
   readonly filter?: string;
@@ -88,6 +91,8 @@ export interface ResourceSearch {
   readonly cursor?: string;
   /** Users only: accounts of this source (scim: "Provisioned"; jit; admin). */
   readonly source?: AccountSource;
+  /** Count the total only up to this many plus one (the console's pages). */
+  readonly countCap?: number;
 }
 
 export interface LogPageResult {
@@ -364,10 +369,7 @@ export class AdminService {
     baseUrl?: string,
   ): Promise<ListPage<StoredUser>> {
     const scope = scopeOf(await this.directory(directoryId));
-    return this.store.repositories.users.list(
-      scope,
-      listQuery(search, textSearch('User', search.q), baseUrl),
-    );
+    return this.store.repositories.users.list(scope, listQuery(search, baseUrl));
   }
 
   /** The user's SCIM representation, groups included, as the directory's SCIM endpoint returns it. */
@@ -397,10 +399,7 @@ export class AdminService {
     baseUrl?: string,
   ): Promise<ListPage<StoredGroup>> {
     const scope = scopeOf(await this.directory(directoryId));
-    return this.store.repositories.groups.list(
-      scope,
-      listQuery(search, textSearch('Group', search.q), baseUrl),
-    );
+    return this.store.repositories.groups.list(scope, listQuery(search, baseUrl));
   }
 
   async group(directoryId: string, groupId: string, baseUrl: string): Promise<JsonObject> {
@@ -421,13 +420,13 @@ export class AdminService {
     const directory = await this.directory(directoryId);
     const page = await this.store.repositories.logs.search({
       ...scopeOf(directory),
-      ...logFilters(filters),
-      ...(filters.cursor && { beforeSeq: decodeLogCursor(filters.cursor) }),
+      ...(await this.logFilters(directory, filters)),
+      ...(filters.cursor && { beforeSeq: logCursor.decode(filters.cursor) }),
       limit: filters.limit,
     });
     return {
       entries: page.entries,
-      ...(page.nextSeq !== undefined && { nextCursor: encodeLogCursor(page.nextSeq) }),
+      ...(page.nextSeq !== undefined && { nextCursor: logCursor.encode(page.nextSeq) }),
     };
   }
 
@@ -441,15 +440,16 @@ export class AdminService {
     filters: LogFilters & { cursor?: string; limit?: number },
   ): Promise<AsyncIterable<LogEntry[]>> {
     const directory = await this.directory(directoryId);
-    const first = filters.cursor ? decodeLogCursor(filters.cursor) : undefined;
+    const first = filters.cursor ? logCursor.decode(filters.cursor) : undefined;
     const logs = this.store.repositories.logs;
+    const search = await this.logFilters(directory, filters);
     return (async function* () {
       let beforeSeq = first;
       let left = filters.limit ?? Number.POSITIVE_INFINITY;
       while (left > 0) {
         const page = await logs.search({
           ...scopeOf(directory),
-          ...logFilters(filters),
+          ...search,
           ...(beforeSeq !== undefined && { beforeSeq }),
           limit: Math.min(EXPORT_CHUNK, left),
         });
@@ -459,6 +459,24 @@ export class AdminService {
         beforeSeq = page.nextSeq;
       }
     })();
+  }
+
+  /**
+   * The log search for these filters. A `user` (an id or a userName) is first resolved to the ids
+   * it names, live or soft-deleted, so the search reads the log's resource index; when it names
+   * none, the text is taken as an id (a user deleted for good has only its id left).
+   */
+  private async logFilters(directory: DirectoryRecord, filters: LogFilters): Promise<LogCriteria> {
+    const user = filters.user?.trim();
+    const named = user ? await this.store.repositories.users.idsNamed(scopeOf(directory), user) : [];
+    const ids = user && named.length === 0 ? [user] : named;
+    return {
+      ...(filters.status !== undefined && { status: filters.status }),
+      ...(filters.operation !== undefined && { operation: filters.operation }),
+      ...(user && { userIds: [...new Set(ids)] }),
+      ...(filters.since !== undefined && { since: instant('since', filters.since) }),
+      ...(filters.until !== undefined && { until: instant('until', filters.until) }),
+    };
   }
 
   /** Deletes provisioning-log rows of every tenant logged before `before`; returns how many. */
@@ -503,43 +521,24 @@ function scopeOf(directory: DirectoryRecord): Scope {
   return { tenantId: directory.tenantId, directoryId: directory.id };
 }
 
-/** `q` as a SCIM filter, so the text search runs through the same filter → SQL compiler (emails via their index table). */
-function textSearch(resource: 'User' | 'Group', q: string | undefined): FilterNode | undefined {
-  const text = q?.trim();
-  if (!text) return undefined;
-  if (resource === 'Group') return compare('co', { name: 'displayName' }, text);
-  return filterOr(
-    filterOr(compare('co', { name: 'userName' }, text), compare('co', { name: 'displayName' }, text)),
-    compare('co', { name: 'emails', subAttribute: 'value' }, text),
-  );
-}
-
-function listQuery(search: ResourceSearch, text: FilterNode | undefined, baseUrl: string | undefined) {
+function listQuery(search: ResourceSearch, baseUrl: string | undefined) {
   const params = parseListParameters({
     filter: search.filter,
     startIndex: search.startIndex,
     count: search.count,
     cursor: search.cursor,
   });
-  const filter = params.filter && text ? filterAnd(params.filter, text) : (params.filter ?? text);
+  const prefix = search.q?.trim();
   return {
-    ...(filter && { filter }),
+    ...(params.filter && { filter: params.filter }),
+    ...(prefix && { prefix }),
     startIndex: params.startIndex,
     count: params.count,
     sortOrder: params.sortOrder,
     ...(params.cursor !== undefined && { cursor: params.cursor }),
     ...(baseUrl !== undefined && { baseUrl }),
     ...(search.source !== undefined && { source: search.source }),
-  };
-}
-
-function logFilters(filters: LogFilters): LogFilters {
-  return {
-    ...(filters.status !== undefined && { status: filters.status }),
-    ...(filters.operation !== undefined && { operation: filters.operation }),
-    ...(filters.user !== undefined && { user: filters.user }),
-    ...(filters.since !== undefined && { since: instant('since', filters.since) }),
-    ...(filters.until !== undefined && { until: instant('until', filters.until) }),
+    ...(search.countCap !== undefined && { countCap: search.countCap }),
   };
 }
 

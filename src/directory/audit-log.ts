@@ -1,5 +1,5 @@
-import { ScimError } from '../scim/errors.js';
 import type { AuditRecord, ConsoleSessionKind } from '../store/kysely/console-repository.js';
+import { seqCursor } from '../store/kysely/cursor.js';
 import type { Store } from '../store/store.js';
 import { newId, now } from './clock.js';
 
@@ -39,18 +39,8 @@ export function auditEntry(actor: AuditActor, change: AuditChange, at = now()): 
   };
 }
 
-/** Audit cursors name the seq of the last entry served; "a1." versions the format. */
-function encodeAuditCursor(seq: number): string {
-  return `a1.${seq.toString(36)}`;
-}
-
-function decodeAuditCursor(cursor: string): number {
-  const match = /^a1\.([0-9a-z]{1,13})$/.exec(cursor);
-  const seq = match ? Number.parseInt(match[1]!, 36) : Number.NaN;
-  if (!Number.isSafeInteger(seq) || seq < 0)
-    throw new ScimError(400, `Invalid cursor "${cursor}"`, 'invalidCursor');
-  return seq;
-}
+/** Audit cursors name the seq of the last entry served; "a1." keeps them apart from the others. */
+const auditCursor = seqCursor('a1');
 
 /**
  * The audit log as the console shows it, newest first. Limited to one tenant (a tenant admin's
@@ -67,12 +57,12 @@ export class AuditLog {
   }): Promise<{ entries: (AuditRecord & { seq: number })[]; nextCursor?: string }> {
     const page = await this.store.repositories.console.auditPage({
       ...(options.tenantId !== undefined && { tenantId: options.tenantId }),
-      ...(options.cursor && { beforeSeq: decodeAuditCursor(options.cursor) }),
+      ...(options.cursor && { beforeSeq: auditCursor.decode(options.cursor) }),
       limit: options.limit,
     });
     return {
       entries: page.entries,
-      ...(page.nextSeq !== undefined && { nextCursor: encodeAuditCursor(page.nextSeq) }),
+      ...(page.nextSeq !== undefined && { nextCursor: auditCursor.encode(page.nextSeq) }),
     };
   }
 }

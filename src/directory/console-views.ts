@@ -1,6 +1,7 @@
 import type { JsonObject } from '../scim/json/json-value.js';
 import type { GroupRoleRule } from '../store/kysely/lifecycle-repository.js';
 import type { SsoLogEntry } from '../store/kysely/saml-repository.js';
+import { type CappedCount, COUNT_CAP } from '../store/kysely/user-page-repository.js';
 import type {
   AccountSource,
   DirectoryRecord,
@@ -22,9 +23,9 @@ import type { ConsoleIdentity } from './console-sessions.js';
 import { type DirectorySettings, parseSettings } from './directory-settings.js';
 import { type EffectiveRoles, LifecycleService } from './lifecycle-service.js';
 import type { LogFilters } from './log-search.js';
-import { rolesOf } from './role-policy.js';
 import { SamlConnectionService, type SamlConnectionView } from './saml-connection-service.js';
 import type { SamlTestView } from './saml-tests.js';
+import { effectiveRolesOfMany } from './user-roles.js';
 
 /** A directory with its settings parsed. */
 export interface DirectoryView {
@@ -34,11 +35,10 @@ export interface DirectoryView {
 
 export interface TenantOverview {
   readonly tenant: TenantRecord;
-  readonly directories: readonly (DirectoryView & {
-    readonly users: number;
-    readonly activeUsers: number;
-    readonly activeTokens: number;
-  })[];
+  readonly directories: readonly (DirectoryView &
+    UserTotals & {
+      readonly activeTokens: number;
+    })[];
   /** The latest failed SCIM requests across the tenant's directories, newest first. */
   readonly recentErrors: readonly (LogEntry & { readonly directoryName: string })[];
   /** The tenant's SAML connection, as far as the overview shows it. */
@@ -68,11 +68,17 @@ export interface DirectoryDetail extends DirectoryView {
   readonly groupRoles: readonly (GroupRoleRule & { readonly groupName: string | null })[];
 }
 
+/** A directory's user counts, as the tenant overview shows them. */
+export interface UserTotals {
+  readonly users: CappedCount;
+  readonly activeUsers: CappedCount;
+}
+
 /** What the users page filters by. */
 export interface UserFilters {
-  /** Text in userName, displayName or an email. */
+  /** The start of a userName, displayName or email (case-insensitive), on their indexes. */
   readonly q?: string;
-  /** An assigned role value (SCIM `roles`). */
+  /** A role the user holds: assigned (SCIM `roles`) or from a group→role rule, case-insensitive. */
   readonly role?: string;
   readonly status?: 'active' | 'inactive';
   readonly source?: AccountSource;
@@ -171,10 +177,8 @@ export class ConsoleViews {
     const views = [];
     const recent: (LogEntry & { directoryName: string })[] = [];
     for (const directory of directories) {
-      // count 0: the totals only, each a count on the users' paging index.
-      const [all, active, tokens, failures] = await Promise.all([
-        this.admin.listUsers(directory.id, { count: 0 }),
-        this.admin.listUsers(directory.id, { count: 0, filter: 'active eq true' }),
+      const [totals, tokens, failures] = await Promise.all([
+        this.userTotals(directory),
         this.admin.tokens(directory.id),
         this.admin.searchLogs(directory.id, { status: 'error', limit: errors }),
       ]);
@@ -182,8 +186,7 @@ export class ConsoleViews {
       views.push({
         directory,
         settings: parseSettings(directory.settings),
-        users: all.totalResults,
-        activeUsers: active.totalResults,
+        ...totals,
         activeTokens: tokens.filter((t) => !t.revoked && (!t.expires || t.expires > at)).length,
       });
       recent.push(...failures.entries.map((e) => ({ ...e, directoryName: directory.name })));
@@ -201,6 +204,20 @@ export class ConsoleViews {
         lastTest: connection.lastTest,
       },
     };
+  }
+
+  /**
+   * A directory's user counts, each counted on an index up to COUNT_CAP ("10,000+" past it). The one
+   * place the overview's counts come from, so running per-directory counts can replace it.
+   */
+  async userTotals(directory: DirectoryRecord): Promise<UserTotals> {
+    const scope = scopeOf(directory);
+    const { userPages } = this.store.repositories;
+    const [users, activeUsers] = await Promise.all([
+      userPages.count(scope),
+      userPages.count(scope, { active: true }),
+    ]);
+    return { users, activeUsers };
   }
 
   async sso(slug: string, publicUrl: string): Promise<SsoDetail> {
@@ -252,42 +269,50 @@ export class ConsoleViews {
     return { ...view, tokens: await this.admin.tokens(directoryId), groupRoles };
   }
 
-  /** A page of users, newest-provisioned last, with their groups and roles. */
+  /**
+   * A page of users with their groups and roles: in provisioning order, or in id order with a role
+   * filter (the order of the role indexes). The total is counted up to COUNT_CAP.
+   */
   async users(
     slug: string,
     directoryId: string,
     filters: UserFilters & { cursor?: string; count?: number },
-  ): Promise<{ total: number; rows: UserRow[]; nextCursor?: string }> {
+  ): Promise<{ total: CappedCount; rows: UserRow[]; nextCursor?: string }> {
     const { directory, settings } = await this.directoryIn(slug, directoryId);
-    const clauses = [
-      ...(filters.role ? [`roles[value eq ${literal(filters.role)}]`] : []),
-      ...(filters.status ? [`active eq ${filters.status === 'active'}`] : []),
-    ];
-    const page = await this.admin.listUsers(directoryId, {
-      ...(filters.q && { q: filters.q }),
-      ...(clauses.length > 0 && { filter: clauses.join(' and ') }),
-      ...(filters.source && { source: filters.source }),
-      cursor: filters.cursor ?? '',
-      count: pageSize(filters.count, 50),
-    });
     const scope = scopeOf(directory);
-    const ids = page.resources.map((u) => u.id);
-    const [groups, fromGroups, signIns] = await Promise.all([
-      this.store.repositories.users.groupsOf(scope, ids),
-      this.store.repositories.lifecycle.rolesFromGroups(scope, ids),
-      this.store.repositories.console.lastSignIns(directory.tenantId, ids),
+    const { repositories } = this.store;
+    const role = filters.role?.trim();
+    const roleKey = role?.toLowerCase();
+    const groupIds = role
+      ? (await repositories.lifecycle.groupRoleRules(scope))
+          .filter((rule) => rule.role.toLowerCase() === roleKey)
+          .map((rule) => rule.groupId)
+      : [];
+    const page = await repositories.userPages.page(scope, {
+      ...(filters.q?.trim() && { prefix: filters.q.trim() }),
+      ...(filters.status && { active: filters.status === 'active' }),
+      ...(filters.source && { source: filters.source }),
+      ...(role && { role: { role, groupIds: [...new Set(groupIds)] } }),
+      ...(filters.cursor && { cursor: filters.cursor }),
+      limit: pageSize(filters.count, 50),
+    });
+    const ids = page.users.map((u) => u.id);
+    const [groups, roles, signIns] = await Promise.all([
+      repositories.users.groupsOf(scope, ids),
+      effectiveRolesOfMany(repositories, scope, page.users, settings),
+      repositories.console.lastSignIns(directory.tenantId, ids),
     ]);
-    const rows = page.resources.map((user) => {
-      const all = [...new Set([...rolesOf(user.data), ...(fromGroups.get(user.id) ?? [])])];
-      return {
+    const rows = page.users
+      .map((user) => ({
         user,
         groups: groups.get(user.id) ?? [],
-        roles: settings.multiRole ? all : all.slice(0, 1),
+        roles: roles.get(user.id)?.effective ?? [],
         lastSignIn: signIns.get(user.id) ?? null,
-      };
-    });
+      }))
+      // A single-role directory shows one role: a holder whose shown role is another is left out.
+      .filter((row) => !roleKey || row.roles.some((r) => r.toLowerCase() === roleKey));
     return {
-      total: page.totalResults,
+      total: page.total,
       rows,
       ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }),
     };
@@ -313,24 +338,29 @@ export class ConsoleViews {
     };
   }
 
-  /** A page of groups with how many members each has (counted, never loaded). */
+  /** A page of groups with how many members each has (counted, never loaded); the total up to COUNT_CAP. */
   async groups(
     slug: string,
     directoryId: string,
     options: { q?: string; cursor?: string; count?: number },
-  ): Promise<{ total: number; groups: (StoredGroup & { members: number })[]; nextCursor?: string }> {
+  ): Promise<{ total: CappedCount; groups: (StoredGroup & { members: number })[]; nextCursor?: string }> {
     const { directory } = await this.directoryIn(slug, directoryId);
     const page = await this.admin.listGroups(directoryId, {
       ...(options.q && { q: options.q }),
       cursor: options.cursor ?? '',
       count: pageSize(options.count, 50),
+      countCap: COUNT_CAP,
     });
     const counts = await this.store.repositories.groups.memberCounts(
       scopeOf(directory),
       page.resources.map((g) => g.id),
     );
+    const total =
+      page.totalResults > COUNT_CAP
+        ? { count: COUNT_CAP, atLeast: true }
+        : { count: page.totalResults, atLeast: false };
     return {
-      total: page.totalResults,
+      total,
       groups: page.resources.map((g) => ({ ...g, members: counts.get(g.id) ?? 0 })),
       ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }),
     };

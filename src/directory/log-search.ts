@@ -1,4 +1,4 @@
-import { ScimError } from '../scim/errors.js';
+import { seqCursor } from '../store/kysely/cursor.js';
 import type { LogEntry } from '../store/ports.js';
 
 /** What the admin API filters a directory's provisioning log by. */
@@ -15,20 +15,10 @@ export interface LogFilters {
 }
 
 /**
- * Log cursors name the seq of the last row served; the next page holds older rows. Opaque to
- * clients; "l1." versions the format and keeps them apart from SCIM list cursors.
+ * Log cursors name the seq of the last row served; the next page holds older rows. "l1." keeps them
+ * apart from SCIM list cursors.
  */
-export function encodeLogCursor(seq: number): string {
-  return `l1.${seq.toString(36)}`;
-}
-
-export function decodeLogCursor(cursor: string): number {
-  const match = /^l1\.([0-9a-z]{1,13})$/.exec(cursor);
-  const seq = match ? Number.parseInt(match[1]!, 36) : Number.NaN;
-  if (!Number.isSafeInteger(seq) || seq < 0)
-    throw new ScimError(400, `Invalid cursor "${cursor}"`, 'invalidCursor');
-  return seq;
-}
+export const logCursor = seqCursor('l1');
 
 /** The columns of a CSV export, in order; also the keys of each JSON line. */
 export const LOG_COLUMNS = [

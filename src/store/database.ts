@@ -11,6 +11,7 @@ export interface Database {
   scim_tokens: ScimTokenTable;
   users: UserTable;
   user_emails: UserEmailTable;
+  user_roles: UserRoleTable;
   groups: GroupTable;
   group_members: GroupMemberTable;
   provisioning_log: ProvisioningLogTable;
@@ -109,6 +110,15 @@ export interface UserEmailTable {
   type_key: string | null;
   display_key: string | null;
   primary: number;
+}
+
+/** One role a user was assigned (SCIM `roles`), so the users page filters by role on an index. */
+export interface UserRoleTable {
+  tenant_id: string;
+  directory_id: string;
+  user_id: string;
+  /** The role's value folded to lower case. */
+  role_key: string;
 }
 
 export interface GroupTable {

@@ -66,6 +66,10 @@ export interface ListQuery {
   readonly baseUrl?: string;
   /** Users only: accounts of this source (the console's filter; an index of its own). */
   readonly source?: AccountSource;
+  /** The start of userName, displayName or an email (groups: displayName), case-insensitive. */
+  readonly prefix?: string;
+  /** Count the total up to this many plus one (a count above it reads "at least"); SCIM counts all. */
+  readonly countCap?: number;
 }
 
 export interface ListPage<T> {

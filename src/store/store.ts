@@ -19,11 +19,14 @@ import { SsoSessionRepository } from './kysely/sso-session-repository.js';
 import { TenantRepository } from './kysely/tenant-repository.js';
 import { TenantUserRepository } from './kysely/tenant-user-repository.js';
 import { TokenRepository } from './kysely/token-repository.js';
+import { UserPageRepository } from './kysely/user-page-repository.js';
 import { UserRepository } from './kysely/user-repository.js';
 import { migrateToLatest, type SchemaStatus, schemaStatus, verifySchema } from './migrations/migrate.js';
 
 export interface Repositories {
   readonly users: UserRepository;
+  /** The console's users pages and user counts. */
+  readonly userPages: UserPageRepository;
   readonly groups: GroupRepository;
   readonly tenants: TenantRepository;
   readonly tokens: TokenRepository;
@@ -77,6 +80,7 @@ function openDriver(options: StoreOptions): StoreDriver {
 function repositoriesOf(db: Kysely<Database>, dialect: DialectName): Repositories {
   return {
     users: new UserRepository(db, dialect),
+    userPages: new UserPageRepository(db, dialect),
     groups: new GroupRepository(db, dialect),
     tenants: new TenantRepository(db, dialect),
     tokens: new TokenRepository(db),

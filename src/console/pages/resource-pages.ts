@@ -1,8 +1,9 @@
 import type { UserDetail, UserFilters, UserRow } from '../../directory/console-views.js';
 import type { DirectorySettings } from '../../directory/directory-settings.js';
+import type { CappedCount } from '../../store/kysely/user-page-repository.js';
 import type { AccountSource, LogEntry, MemberView, StoredGroup, StoredUser } from '../../store/ports.js';
 import { flag, html } from '../html.js';
-import { count, directoryPath, nextLink, type PageContext, page, time } from '../layout.js';
+import { atLeastCount, count, directoryPath, nextLink, type PageContext, page, time } from '../layout.js';
 
 interface Place {
   readonly tenant: { readonly slug: string; readonly name: string };
@@ -37,7 +38,7 @@ export function usersPage(
   data: {
     settings: DirectorySettings;
     filters: UserFilters;
-    total: number;
+    total: CappedCount;
     rows: readonly UserRow[];
     nextCursor?: string;
   },
@@ -50,7 +51,7 @@ export function usersPage(
     { title: `${place.directory.name}: users`, ...place, section: 'users' },
     html`<h1>Users <span class="muted small">${place.directory.name}</span></h1>
 <form method="get" action="${base}/users" role="search" class="toolbar filters">
-  <div class="field inline"><label for="q">Search</label><input id="q" name="q" type="search" value="${f.q ?? ''}" placeholder="name or email"></div>
+  <div class="field inline"><label for="q">Search</label><input id="q" name="q" type="search" value="${f.q ?? ''}" placeholder="start of name or email"></div>
   <div class="field inline"><label for="role">Role</label>${
     data.settings.roles.length > 0
       ? html`<select id="role" name="role">${option('', 'Any', !f.role)}${data.settings.roles.map((r) => option(r.value, r.display, f.role === r.value))}</select>`
@@ -61,7 +62,7 @@ export function usersPage(
   <button type="submit">Filter</button>
   ${filtered ? html`<a href="${base}/users">Clear</a>` : null}
 </form>
-<p class="summary" role="status">${count(data.total)} ${data.total === 1 ? 'user' : 'users'}${filtered ? ' match' : ''}</p>
+<p class="summary" role="status">${atLeastCount(data.total)} ${data.total.count === 1 && !data.total.atLeast ? 'user' : 'users'}${filtered ? ' match' : ''}</p>
 ${
   data.rows.length === 0
     ? html`<p class="empty">${filtered ? 'No user matches these filters.' : 'No users yet: they appear when Entra provisions them.'}</p>`
@@ -140,7 +141,7 @@ export function groupsPage(
   place: Place,
   data: {
     q: string;
-    total: number;
+    total: CappedCount;
     groups: readonly (StoredGroup & { members: number })[];
     nextCursor?: string;
   },
@@ -151,10 +152,10 @@ export function groupsPage(
     { title: `${place.directory.name}: groups`, ...place, section: 'groups' },
     html`<h1>Groups <span class="muted small">${place.directory.name}</span></h1>
 <form method="get" action="${base}/groups" role="search" class="toolbar">
-  <div class="field inline"><label for="q">Search</label><input id="q" name="q" type="search" value="${data.q}" placeholder="group name"></div>
+  <div class="field inline"><label for="q">Search</label><input id="q" name="q" type="search" value="${data.q}" placeholder="start of group name"></div>
   <button type="submit">Search</button>
 </form>
-<p class="summary" role="status">${count(data.total)} ${data.total === 1 ? 'group' : 'groups'}</p>
+<p class="summary" role="status">${atLeastCount(data.total)} ${data.total.count === 1 && !data.total.atLeast ? 'group' : 'groups'}</p>
 ${
   data.groups.length === 0
     ? html`<p class="empty">No groups.</p>`

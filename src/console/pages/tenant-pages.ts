@@ -1,7 +1,16 @@
 import type { TenantOverview } from '../../directory/console-views.js';
 import type { TenantRecord } from '../../store/ports.js';
 import { html } from '../html.js';
-import { count, csrfField, directoryPath, type PageContext, page, tenantPath, time } from '../layout.js';
+import {
+  atLeastCount,
+  count,
+  csrfField,
+  directoryPath,
+  type PageContext,
+  page,
+  tenantPath,
+  time,
+} from '../layout.js';
 
 export interface TenantsPageData {
   readonly tenants: readonly TenantRecord[];
@@ -105,8 +114,8 @@ export function overviewPage(
       (d) => html`<tr>
       <td><a href="${directoryPath(tenant.slug, d.directory.id)}">${d.directory.name}</a></td>
       <td>${d.directory.scimEnabled ? html`<span class="badge on">On</span>` : html`<span class="badge off">Off</span>`}${d.directory.deprovisionPausedAt ? html` <span class="badge warn">Deprovisioning paused</span>` : null}</td>
-      <td class="num"><a href="${directoryPath(tenant.slug, d.directory.id)}/users">${count(d.users)}</a></td>
-      <td class="num">${count(d.activeUsers)}</td>
+      <td class="num"><a href="${directoryPath(tenant.slug, d.directory.id)}/users">${atLeastCount(d.users)}</a></td>
+      <td class="num">${atLeastCount(d.activeUsers)}</td>
       <td class="num">${count(d.activeTokens)}</td>
     </tr>`,
     )}

@@ -93,41 +93,11 @@ export class GroupRepository {
   async members(scope: Scope, groupIds: readonly string[]): Promise<Map<string, MemberView[]>> {
     const result = new Map<string, MemberView[]>(groupIds.map((id) => [id, []]));
     if (groupIds.length === 0) return result;
-    const userDisplay =
-      this.dialect === 'sqlite'
-        ? sql<string | null>`coalesce(json_extract(u.data, '$.displayName'), u.user_name)`
-        : sql<string | null>`coalesce((u.data::jsonb)->>'displayName', u.user_name)`;
-    const rows = await this.db
-      .selectFrom('group_members as m')
-      .leftJoin('users as u', (join) =>
-        join
-          .onRef('u.tenant_id', '=', 'm.tenant_id')
-          .onRef('u.directory_id', '=', 'm.directory_id')
-          .onRef('u.id', '=', 'm.member_id'),
-      )
-      .leftJoin('groups as g', (join) =>
-        join
-          .onRef('g.tenant_id', '=', 'm.tenant_id')
-          .onRef('g.directory_id', '=', 'm.directory_id')
-          .onRef('g.id', '=', 'm.member_id'),
-      )
-      .select([
-        'm.group_id',
-        'm.member_id',
-        'm.member_type',
-        sql<string | null>`case when m.member_type = 'User' then ${userDisplay} else g.display_name end`.as(
-          'display',
-        ),
-      ])
-      .where('m.tenant_id', '=', scope.tenantId)
-      .where('m.directory_id', '=', scope.directoryId)
+    const rows = await this.memberRows(scope)
       .where('m.group_id', 'in', groupIds)
       .orderBy('m.member_id')
       .execute();
-    for (const row of rows)
-      result
-        .get(row.group_id)
-        ?.push({ value: row.member_id, type: row.member_type, display: row.display ?? null });
+    for (const row of rows) result.get(row.group_id)?.push(memberView(row));
     return result;
   }
 
@@ -156,11 +126,24 @@ export class GroupRepository {
     groupId: string,
     options: { afterMemberId?: string; limit: number },
   ): Promise<{ members: MemberView[]; more: boolean }> {
+    let query = this.memberRows(scope).where('m.group_id', '=', groupId);
+    if (options.afterMemberId !== undefined) query = query.where('m.member_id', '>', options.afterMemberId);
+    const rows = await query
+      .orderBy('m.member_id')
+      .limit(options.limit + 1)
+      .execute();
+    const more = rows.length > options.limit;
+    if (more) rows.pop();
+    return { members: rows.map(memberView), more };
+  }
+
+  /** Membership rows of the directory with each member's display name: the user's, else the group's. */
+  private memberRows(scope: Scope) {
     const userDisplay =
       this.dialect === 'sqlite'
         ? sql<string | null>`coalesce(json_extract(u.data, '$.displayName'), u.user_name)`
         : sql<string | null>`coalesce((u.data::jsonb)->>'displayName', u.user_name)`;
-    let query = this.db
+    return this.db
       .selectFrom('group_members as m')
       .leftJoin('users as u', (join) =>
         join
@@ -175,6 +158,7 @@ export class GroupRepository {
           .onRef('g.id', '=', 'm.member_id'),
       )
       .select([
+        'm.group_id',
         'm.member_id',
         'm.member_type',
         sql<string | null>`case when m.member_type = 'User' then ${userDisplay} else g.display_name end`.as(
@@ -182,19 +166,7 @@ export class GroupRepository {
         ),
       ])
       .where('m.tenant_id', '=', scope.tenantId)
-      .where('m.directory_id', '=', scope.directoryId)
-      .where('m.group_id', '=', groupId);
-    if (options.afterMemberId !== undefined) query = query.where('m.member_id', '>', options.afterMemberId);
-    const rows = await query
-      .orderBy('m.member_id')
-      .limit(options.limit + 1)
-      .execute();
-    const more = rows.length > options.limit;
-    if (more) rows.pop();
-    return {
-      members: rows.map((r) => ({ value: r.member_id, type: r.member_type, display: r.display ?? null })),
-      more,
-    };
+      .where('m.directory_id', '=', scope.directoryId);
   }
 
   /**
@@ -281,6 +253,14 @@ export class GroupRepository {
       .where(memberFilterSql(filter))
       .execute();
   }
+}
+
+function memberView(row: {
+  member_id: string;
+  member_type: MemberView['type'];
+  display: string | null;
+}): MemberView {
+  return { value: row.member_id, type: row.member_type, display: row.display ?? null };
 }
 
 function memberFilterSql(node: FilterNode): ReturnType<typeof sql<boolean>> {

@@ -95,6 +95,20 @@ describe('lookups by a unique key', () => {
     );
   });
 
+  test('the console’s narrowing (prefix, source) still applies', async () => {
+    const { users } = store.repositories;
+    const filter = 'userName eq "élodie.dupont@hot.test"';
+    expect(await users.list(scope, list(filter, { prefix: 'zzz' }))).toEqual({
+      totalResults: 0,
+      resources: [],
+    });
+    expect((await users.list(scope, list(filter, { prefix: 'élo' }))).totalResults).toBe(1);
+    expect(await users.list(scope, list(filter, { source: 'jit' }))).toEqual({
+      totalResults: 0,
+      resources: [],
+    });
+  });
+
   test('a page past the first, or counting only, still says how many match', async () => {
     const { users } = store.repositories;
     expect(await users.list(scope, list('userName eq "élodie.dupont@hot.test"', { startIndex: 2 }))).toEqual({

@@ -4,8 +4,9 @@ import type { Database } from '../database.js';
 import type { DialectName } from '../dialects/dialect.js';
 import { compileFilter, compileSortKey, uniqueKeyOf } from '../filter-to-sql.js';
 import type { ListQuery, Scope } from '../ports.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { scimCursor } from './cursor.js';
 import { groupByDisplayNameKey, liveUserByUserNameKey } from './hot-queries.js';
+import { textSearch } from './prefix-search.js';
 
 type ResourceTable = 'users' | 'groups';
 
@@ -28,10 +29,13 @@ export async function listRows<Row extends { seq: number }>(
 ): Promise<RowPage<Row>> {
   const resource = table === 'users' ? 'User' : 'Group';
   // `userName eq` / `displayName eq` on a first page: a unique index, so one row at most and the
-  // total is the page; a prepared query (hot-queries.ts) instead of compiling the filter.
+  // total is the page; a prepared query (hot-queries.ts) instead of compiling the filter. Only with
+  // nothing else narrowing the list (a new ListQuery condition must be excluded here too).
   const firstPage = query.cursor === undefined && !query.sortBy && query.startIndex === 1 && query.count > 0;
   const key =
-    query.filter && firstPage && query.source === undefined ? uniqueKeyOf(resource, query.filter) : undefined;
+    query.filter && firstPage && query.source === undefined && !query.prefix
+      ? uniqueKeyOf(resource, query.filter)
+      : undefined;
   if (key !== undefined) {
     const values = { tenantId: scope.tenantId, directoryId: scope.directoryId, key };
     const rows = (table === 'users'
@@ -55,6 +59,7 @@ export async function listRows<Row extends { seq: number }>(
         ),
       );
     if (table === 'users') conditions.push(sql<SqlBool>`${sql.ref('users.deleted_at')} is null`);
+    if (query.prefix) conditions.push(textSearch(db, dialect, scope, table, query.prefix));
     if (table === 'users' && query.source !== undefined)
       conditions.push(sql<SqlBool>`${sql.ref('users.source')} = ${query.source}`);
     if (extra) conditions.push(extra);
@@ -62,6 +67,21 @@ export async function listRows<Row extends { seq: number }>(
   };
 
   const countAll = async () => {
+    if (query.countCap !== undefined) {
+      // Up to the cap, in paging order: a walk of the paging index that stops there.
+      const matches = db
+        .selectFrom(table)
+        .select(sql`1`.as('one'))
+        .where(sql<SqlBool>`${where()}`)
+        .orderBy(sql.ref(`${table}.seq`))
+        .limit(query.countCap + 1)
+        .as('matches');
+      const capped = await db
+        .selectFrom(matches)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(capped.n);
+    }
     const countRow = await db
       .selectFrom(table)
       .select(sql<number>`count(*)`.as('n'))
@@ -75,7 +95,7 @@ export async function listRows<Row extends { seq: number }>(
   const seqRef = sql.ref(`${table}.seq`);
   if (query.cursor !== undefined) {
     if (query.sortBy) throw new InvalidValueError('sortBy cannot be combined with cursor paging');
-    const after = query.cursor === '' ? 0 : decodeCursor(query.cursor);
+    const after = query.cursor === '' ? 0 : scimCursor.decode(query.cursor);
     const rows = (await db
       .selectFrom(table)
       .selectAll()
@@ -88,7 +108,7 @@ export async function listRows<Row extends { seq: number }>(
     const last = rows.at(-1);
     // A first page that holds every match is the total; otherwise count (a scan of the matches).
     const totalResults = after === 0 && !more ? rows.length : await countAll();
-    return { totalResults, rows, ...(more && last && { nextCursor: encodeCursor(Number(last.seq)) }) };
+    return { totalResults, rows, ...(more && last && { nextCursor: scimCursor.encode(Number(last.seq)) }) };
   }
 
   let select = db.selectFrom(table).selectAll().where(sql<SqlBool>`${where()}`);

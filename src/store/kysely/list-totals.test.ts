@@ -102,3 +102,13 @@ describe('totalResults', () => {
     expect(all.totalResults).toBe(7);
   });
 });
+
+describe('a capped total (the console)', () => {
+  test('is exact up to the cap and cap + 1 past it, whichever page asks', async () => {
+    expect(await page({ cursor: '', count: 2, countCap: 10 })).toMatchObject({ total: 7 });
+    expect(await page({ cursor: '', count: 2, countCap: 5 })).toMatchObject({ total: 6 });
+    expect(await page({ cursor: '', count: 2, countCap: 7 })).toMatchObject({ total: 7 });
+    // A first page holding every match tells the total without counting.
+    expect(await page({ cursor: '', count: 10, countCap: 3 })).toMatchObject({ total: 7 });
+  });
+});

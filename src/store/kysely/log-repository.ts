@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Database, ProvisioningLogTable } from '../database.js';
 import type { LogEntry } from '../ports.js';
 
@@ -54,21 +54,25 @@ export interface LogQuery {
   readonly limit: number;
 }
 
-/** A filtered, newest-first page of one directory's log (the admin API's logs route). */
-export interface LogSearch {
-  readonly tenantId: string;
-  readonly directoryId: string;
+/** What a search of a directory's log filters by. */
+export interface LogCriteria {
   /** 'error': 4xx and 5xx; 'success': the rest; a number: exactly that status. */
   readonly status?: 'error' | 'success' | number;
   readonly operation?: string;
-  /** A user's id or userName (case-insensitive): the requests about that user. */
-  readonly user?: string;
-  /** Exactly this resource id: a user's history, on the log's resource index. */
-  readonly resourceId?: string;
+  /** The requests about these users (their ids), on the log's resource index. */
+  readonly userIds?: readonly string[];
   /** Inclusive lower bound of `at`, ISO-8601 UTC. */
   readonly since?: string;
   /** Exclusive upper bound of `at`. */
   readonly until?: string;
+}
+
+/** A filtered, newest-first page of one directory's log (the admin API's logs route). */
+export interface LogSearch extends LogCriteria {
+  readonly tenantId: string;
+  readonly directoryId: string;
+  /** Exactly this resource id: a user's history, on the log's resource index. */
+  readonly resourceId?: string;
   /** Continue after this seq (the last row of the previous page), towards older rows. */
   readonly beforeSeq?: number;
   readonly limit: number;
@@ -126,8 +130,28 @@ export class LogRepository {
     return rows.map(toEntry);
   }
 
-  /** Newest first, keyset-paged on seq so pages stay correct while new rows arrive. */
+  /**
+   * Newest first, keyset-paged on seq so pages stay correct while new rows arrive. The requests
+   * about users are read user by user on the resource index, (resource_id, seq), and merged: one
+   * range per user, each already in seq order.
+   */
   async search(query: LogSearch): Promise<LogPage> {
+    const { userIds, ...rest } = query;
+    if (userIds === undefined) return this.searchRange(rest);
+    const pages = await Promise.all(
+      [...new Set(userIds)].map((id) => this.searchRange({ ...rest, resourceId: id, users: true })),
+    );
+    const entries = pages
+      .flatMap((p) => p.entries)
+      .sort((a, b) => b.seq! - a.seq!)
+      .slice(0, query.limit + 1);
+    const more = entries.length > query.limit || pages.some((p) => p.nextSeq !== undefined);
+    if (entries.length > query.limit) entries.pop();
+    const last = entries.at(-1);
+    return { entries, ...(more && last && { nextSeq: last.seq! }) };
+  }
+
+  private async searchRange(query: Omit<LogSearch, 'userIds'> & { users?: boolean }): Promise<LogPage> {
     let select = this.db
       .selectFrom('provisioning_log')
       .select(LISTED)
@@ -138,17 +162,7 @@ export class LogRepository {
     else if (query.status === 'success') select = select.where('status', '<', 400);
     else if (typeof query.status === 'number') select = select.where('status', '=', query.status);
     if (query.operation !== undefined) select = select.where('operation', '=', query.operation);
-    if (query.user !== undefined) {
-      const user = query.user;
-      select = select
-        .where('resource_type', '=', 'User')
-        .where((eb) =>
-          eb.or([
-            eb('resource_id', '=', user),
-            eb(sql<string>`lower(resource_name)`, '=', user.toLowerCase()),
-          ]),
-        );
-    }
+    if (query.users) select = select.where('resource_type', '=', 'User');
     if (query.since !== undefined) select = select.where('at', '>=', query.since);
     if (query.until !== undefined) select = select.where('at', '<', query.until);
     if (query.beforeSeq !== undefined) select = select.where('seq', '<', query.beforeSeq);

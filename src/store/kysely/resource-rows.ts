@@ -1,6 +1,6 @@
 import type { Insertable } from 'kysely';
 import { getCaseInsensitive, isObject, type JsonObject } from '../../scim/json/json-value.js';
-import type { GroupTable, UserEmailTable, UserTable } from '../database.js';
+import type { GroupTable, UserEmailTable, UserRoleTable, UserTable } from '../database.js';
 import type { Scope, StoredGroup, StoredUser } from '../ports.js';
 
 /** Case folding used by every `*_key` column; the SQL compiler folds literals the same way. */
@@ -55,6 +55,26 @@ export function emailRows(scope: Scope, userId: string, data: JsonObject): Inser
     });
   });
   return rows;
+}
+
+/**
+ * The index rows of a user's assigned roles (SCIM `roles`, the values role-policy.ts stores), each
+ * role once; elements without a string value are not indexed.
+ */
+export function roleRows(scope: Scope, userId: string, data: JsonObject): Insertable<UserRoleTable>[] {
+  const roles = getCaseInsensitive(data, 'roles');
+  if (!Array.isArray(roles)) return [];
+  const keys = new Set<string>();
+  for (const role of roles) {
+    const value = isObject(role) ? optionalString(getCaseInsensitive(role, 'value')) : null;
+    if (value !== null && value !== '') keys.add(foldCase(value));
+  }
+  return [...keys].map((role_key) => ({
+    tenant_id: scope.tenantId,
+    directory_id: scope.directoryId,
+    user_id: userId,
+    role_key,
+  }));
 }
 
 export function groupRow(scope: Scope, group: StoredGroup): Insertable<GroupTable> {

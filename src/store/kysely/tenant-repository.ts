@@ -218,6 +218,7 @@ export class TenantRepository {
 const DIRECTORY_TABLES = [
   'group_members',
   'user_emails',
+  'user_roles',
   'group_role_rules',
   'account_matches',
   'users',

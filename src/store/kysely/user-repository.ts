@@ -5,7 +5,7 @@ import type { AccountSource, GroupRef, ListPage, ListQuery, Scope, StoredUser } 
 import { groupsOfUser, liveUserById, liveUserByIdForUpdate } from './hot-queries.js';
 import { parseData } from './json.js';
 import { listRows } from './list-rows.js';
-import { emailRows, foldCase, userRow } from './resource-rows.js';
+import { emailRows, foldCase, roleRows, userRow } from './resource-rows.js';
 
 export function toStoredUser(row: Selectable<UserTable>): StoredUser {
   return {
@@ -37,7 +37,7 @@ export class UserRepository {
 
   async insert(scope: Scope, user: StoredUser): Promise<void> {
     await this.db.insertInto('users').values(userRow(scope, user)).execute();
-    await this.writeEmails(scope, user);
+    await this.writeIndexRows(scope, user);
   }
 
   /** Writes a new version; returns false when the stored version is no longer `expectedVersion`. */
@@ -52,19 +52,27 @@ export class UserRepository {
       .where('version', '=', expectedVersion)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return false;
-    await this.db
-      .deleteFrom('user_emails')
-      .where('tenant_id', '=', scope.tenantId)
-      .where('directory_id', '=', scope.directoryId)
-      .where('user_id', '=', user.id)
-      .execute();
-    await this.writeEmails(scope, user);
+    await this.deleteIndexRows(scope, [user.id]);
+    await this.writeIndexRows(scope, user);
     return true;
   }
 
-  private async writeEmails(scope: Scope, user: StoredUser): Promise<void> {
-    const rows = emailRows(scope, user.id, user.data);
-    if (rows.length > 0) await this.db.insertInto('user_emails').values(rows).execute();
+  /** The user's rows in the email and role indexes, written with the user in its transaction. */
+  private async writeIndexRows(scope: Scope, user: StoredUser): Promise<void> {
+    const emails = emailRows(scope, user.id, user.data);
+    if (emails.length > 0) await this.db.insertInto('user_emails').values(emails).execute();
+    const roles = roleRows(scope, user.id, user.data);
+    if (roles.length > 0) await this.db.insertInto('user_roles').values(roles).execute();
+  }
+
+  private async deleteIndexRows(scope: Scope, userIds: readonly string[]): Promise<void> {
+    for (const table of ['user_emails', 'user_roles'] as const)
+      await this.db
+        .deleteFrom(table)
+        .where('tenant_id', '=', scope.tenantId)
+        .where('directory_id', '=', scope.directoryId)
+        .where('user_id', 'in', userIds)
+        .execute();
   }
 
   /**
@@ -81,6 +89,13 @@ export class UserRepository {
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) return false;
+    // Its roles leave the role index (a deleted user holds none); revive writes them again.
+    await this.db
+      .deleteFrom('user_roles')
+      .where('tenant_id', '=', scope.tenantId)
+      .where('directory_id', '=', scope.directoryId)
+      .where('user_id', '=', id)
+      .execute();
     await this.db
       .deleteFrom('group_members')
       .where('tenant_id', '=', scope.tenantId)
@@ -123,13 +138,8 @@ export class UserRepository {
       .where('deleted_at', 'is not', null)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return false;
-    await this.db
-      .deleteFrom('user_emails')
-      .where('tenant_id', '=', scope.tenantId)
-      .where('directory_id', '=', scope.directoryId)
-      .where('user_id', '=', user.id)
-      .execute();
-    await this.writeEmails(scope, user);
+    await this.deleteIndexRows(scope, [user.id]);
+    await this.writeIndexRows(scope, user);
     return true;
   }
 
@@ -153,6 +163,7 @@ export class UserRepository {
       .where('tenant_id', '=', scope.tenantId)
       .where('directory_id', '=', scope.directoryId)
       .where('deleted_at', '<', before);
+    // Soft delete already took their roles out of the role index; the emails go now.
     await this.db
       .deleteFrom('user_emails')
       .where('tenant_id', '=', scope.tenantId)
@@ -166,6 +177,21 @@ export class UserRepository {
       .where('deleted_at', '<', before)
       .executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+
+  /**
+   * The ids of the users, live or soft-deleted, whose id or userName (case-insensitive) is `text`:
+   * what a log search for a user means. Two index probes.
+   */
+  async idsNamed(scope: Scope, text: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('users')
+      .select('id')
+      .where('tenant_id', '=', scope.tenantId)
+      .where('directory_id', '=', scope.directoryId)
+      .where((eb) => eb.or([eb('id', '=', text), eb('user_name_key', '=', foldCase(text))]))
+      .execute();
+    return rows.map((r) => r.id);
   }
 
   /** Live users counted for the deprovisioning guard. */
@@ -208,7 +234,7 @@ export class UserRepository {
     return rows.map(toStoredUser);
   }
 
-  /** Deletes the user with its email index rows and group memberships. */
+  /** Deletes the user with its email and role index rows and group memberships. */
   async delete(scope: Scope, id: string): Promise<boolean> {
     const result = await this.db
       .deleteFrom('users')
@@ -217,12 +243,7 @@ export class UserRepository {
       .where('id', '=', id)
       .executeTakeFirst();
     if (Number(result.numDeletedRows) === 0) return false;
-    await this.db
-      .deleteFrom('user_emails')
-      .where('tenant_id', '=', scope.tenantId)
-      .where('directory_id', '=', scope.directoryId)
-      .where('user_id', '=', id)
-      .execute();
+    await this.deleteIndexRows(scope, [id]);
     await this.db
       .deleteFrom('group_members')
       .where('tenant_id', '=', scope.tenantId)

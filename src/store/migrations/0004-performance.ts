@@ -15,6 +15,7 @@ const PLANNED_ROWS: Readonly<Record<string, number>> = {
   user_emails: 1_000_000,
   groups: 10_000,
   group_members: 1_000_000,
+  user_roles: 1_000_000,
 };
 
 /** Rows per value of an indexed column, as a share of the table (scope) or a count; unique columns select 1. */
@@ -33,6 +34,11 @@ function rowsPerValue(column: string | null, rows: number, previous: number): nu
       return previous / 2;
     case 'member_id':
       return 5;
+    // A role is held by a good share of a directory; active or not, about half of it (0011).
+    case 'role_key':
+      return previous / 5;
+    case 'active':
+      return Math.max(1, previous / 2);
     default:
       return 1;
   }

@@ -8,6 +8,7 @@ import { performanceTuning } from './0004-performance.js';
 import { sso } from './0006-sso.js';
 import { consoleSchema } from './0007-console.js';
 import { oidc } from './0008-oidc.js';
+import { consoleScale } from './0011-console-scale.js';
 
 function provider(driver: StoreDriver): MigrationProvider {
   return {
@@ -20,6 +21,7 @@ function provider(driver: StoreDriver): MigrationProvider {
         '0006-sso': sso(driver.name),
         '0007-console': consoleSchema(driver.name),
         '0008-oidc': oidc(driver.name),
+        '0011-console-scale': consoleScale(driver.name),
       };
     },
   };

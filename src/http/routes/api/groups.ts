@@ -10,7 +10,8 @@ export const groupRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: "Search a directory's groups",
-        description: '`q` finds text in displayName; `filter` is a SCIM filter; paging as for users.',
+        description:
+          '`q` finds groups whose displayName starts with it; `filter` is a SCIM filter; paging as for users.',
         operationId: 'listGroups',
         tags: ['groups'],
         params: Type.Object({ id: Id }),

@@ -266,7 +266,9 @@ export const TokenCreateSchema = Type.Object(
 /** Query parameters of the users and groups lists. */
 export const ResourceListQuery = Type.Object(
   {
-    q: Type.Optional(Type.String({ maxLength: 200, description: 'Text contained in the name or an email' })),
+    q: Type.Optional(
+      Type.String({ maxLength: 200, description: 'The start of the name or an email (case-insensitive)' }),
+    ),
     filter: Type.Optional(Type.String({ maxLength: 4096, description: 'A SCIM filter (RFC 7644 §3.4.2.2)' })),
     startIndex: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: '1-based index of the first result' }),

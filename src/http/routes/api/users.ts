@@ -22,7 +22,7 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: "Search a directory's users",
         description:
-          '`q` finds text in userName, displayName and emails; `filter` is a SCIM filter. ' +
+          '`q` finds users whose userName, displayName or an email starts with it; `filter` is a SCIM filter. ' +
           'Page with startIndex/count, or walk with cursor (empty for the first page, then nextCursor).',
         operationId: 'listUsers',
         tags: ['users'],

@@ -17,6 +17,8 @@ const storeFree = [
   'src/store/dialects/sqlite-checkpointer.test.ts',
   'src/oidc/secret-box.test.ts',
   'src/secret-key.test.ts',
+  'src/config.test.ts',
+  'src/directory/verified-tokens.test.ts',
 ];
 /**
  * Once, on SQLite: the browser suites (Chromium against a running rollcall), to keep CI fast, and

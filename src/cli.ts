@@ -37,7 +37,8 @@ const USAGE = `rollcall: enterprise identity (SCIM 2.0 from Entra ID and Okta, S
 
 Usage:
   rollcall start [--port 8080] [--host 127.0.0.1] [--data ./data | --database-url URL] [--public-url URL]
-                 [--no-migrate] [--log-retention-days 30] [--metadata-allow-private]
+                 [--no-migrate] [--log-retention-days 30] [--metadata-allow-private] [--log-level info]
+                 [--no-prepared-statements]
   rollcall migrate [--data ./data | --database-url URL]
   rollcall tenant create <slug> [--name NAME] [--json]
   rollcall directory create --tenant <slug> --name <name> [--roles a,b:Display,c] [--default-role r]
@@ -80,6 +81,9 @@ DATABASE_URL) and works on the same store as a running server. start runs pendin
 --no-migrate, which makes it refuse a schema that "rollcall migrate" has not brought up to date.
 IdP metadata URLs reach public addresses only; --metadata-allow-private (env SAML_METADATA_ALLOW_PRIVATE=1,
 for start and saml set/refresh) lets them reach loopback and private ones, for an IdP on the internal network.
+start logs JSON lines on stdout at --log-level (env LOG_LEVEL: fatal, error, warn, info (default), debug,
+trace); a line per request only at debug and trace. --no-prepared-statements (env
+DATABASE_PREPARED_STATEMENTS=off) sends no named PostgreSQL statements, for PgBouncer's transaction pooling.
 start needs a secret key: ROLLCALL_SECRET_KEY (required with PostgreSQL, the same on every node), else the
 embedded store's {data}/secret.key, created on first start.
 `;
@@ -90,6 +94,8 @@ const OPTIONS = {
   data: { type: 'string' },
   'database-url': { type: 'string' },
   'no-migrate': { type: 'boolean' },
+  'no-prepared-statements': { type: 'boolean' },
+  'log-level': { type: 'string' },
   'public-url': { type: 'string' },
   'log-retention-days': { type: 'string' },
   'metadata-allow-private': { type: 'boolean' },
@@ -233,7 +239,11 @@ async function openStore(config: Config, options: Partial<StoreOptions> = {}): P
     throw new UsageError('--database-url (DATABASE_URL) must be a postgres:// URL');
   return Store.open({
     ...(config.databaseUrl
-      ? { databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize }
+      ? {
+          databaseUrl: config.databaseUrl,
+          poolSize: config.databasePoolSize,
+          preparedStatements: config.databasePreparedStatements,
+        }
       : { dataDir: config.dataDir }),
     ...options,
   });
@@ -321,7 +331,7 @@ async function start(flags: Flags): Promise<void> {
   const app = await buildApp({
     store,
     publicUrl: config.publicUrl,
-    logger: { level: process.env.LOG_LEVEL ?? 'info' },
+    logger: { level: config.logLevel },
     logRetentionDays: config.logRetentionDays,
     secretKey,
     ...(config.samlMetadataAllowPrivate && { samlMetadataFetch: { allowPrivateAddresses: true } }),

@@ -16,7 +16,20 @@ export interface Config {
    * env SAML_METADATA_ALLOW_PRIVATE=1): for an IdP on the internal network, such as ADFS. Off by default.
    */
   readonly samlMetadataAllowPrivate: boolean;
+  /**
+   * pino's level (--log-level, env LOG_LEVEL, default info). A line per request ("incoming request",
+   * "request completed") is written at debug and trace only; the provisioning log records every SCIM request.
+   */
+  readonly logLevel: LogLevel;
+  /**
+   * Named (server-side prepared) PostgreSQL statements for the hot queries (--no-prepared-statements, env
+   * DATABASE_PREPARED_STATEMENTS=off to turn them off, for PgBouncer's transaction pooling before 1.21).
+   */
+  readonly databasePreparedStatements: boolean;
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface ConfigFlags {
   port?: string;
@@ -26,6 +39,8 @@ export interface ConfigFlags {
   'public-url'?: string;
   'log-retention-days'?: string;
   'metadata-allow-private'?: boolean;
+  'log-level'?: string;
+  'no-prepared-statements'?: boolean;
 }
 
 export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): Config {
@@ -45,6 +60,12 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
   const allowPrivate = env.SAML_METADATA_ALLOW_PRIVATE ?? '';
   if (!['', '0', '1', 'true', 'false'].includes(allowPrivate))
     throw new Error(`Invalid SAML_METADATA_ALLOW_PRIVATE "${allowPrivate}" (1 or 0)`);
+  const logLevel = flags['log-level'] ?? env.LOG_LEVEL ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
+    throw new Error(`Invalid log level "${logLevel}" (one of ${LOG_LEVELS.join(', ')})`);
+  const prepared = (env.DATABASE_PREPARED_STATEMENTS ?? 'on').toLowerCase();
+  if (!['on', 'off', '1', '0', 'true', 'false'].includes(prepared))
+    throw new Error(`Invalid DATABASE_PREPARED_STATEMENTS "${env.DATABASE_PREPARED_STATEMENTS}" (on or off)`);
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   return {
     port,
@@ -56,5 +77,8 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
     logRetentionDays,
     samlMetadataAllowPrivate:
       flags['metadata-allow-private'] === true || allowPrivate === '1' || allowPrivate === 'true',
+    logLevel: logLevel as LogLevel,
+    databasePreparedStatements:
+      flags['no-prepared-statements'] !== true && ['on', '1', 'true'].includes(prepared),
   };
 }

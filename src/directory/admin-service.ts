@@ -38,6 +38,7 @@ import {
 import { type LifecycleChanges, withLifecycleChanges } from './lifecycle-service.js';
 import { type LogFilters, logCursor } from './log-search.js';
 import { generateToken } from './scim-tokens.js';
+import { forgetVerifiedTokens } from './verified-tokens.js';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -203,6 +204,7 @@ export class AdminService {
   async setScimEnabled(id: string, enabled: boolean): Promise<DirectoryRecord> {
     const directory = { ...(await this.directory(id)), scimEnabled: enabled, updated: now() };
     await this.store.repositories.tenants.updateDirectory(directory);
+    forgetVerifiedTokens(this.store);
     return directory;
   }
 
@@ -233,7 +235,11 @@ export class AdminService {
   async revokeToken(tokenId: string): Promise<TokenRecord> {
     const token = await this.store.repositories.tokens.byId(tokenId);
     if (!token || !this.visible(token.tenantId)) throw new TokenNotFoundError(`No token ${tokenId}`);
-    if (!token.revoked) await this.store.repositories.tokens.revoke(tokenId, now());
+    if (!token.revoked) {
+      await this.store.repositories.tokens.revoke(tokenId, now());
+      // Refused from the next request on, on this node; see verified-tokens.ts for the others.
+      forgetVerifiedTokens(this.store);
+    }
     return (await this.store.repositories.tokens.byId(tokenId))!;
   }
 
@@ -278,6 +284,7 @@ export class AdminService {
   async deleteTenant(slug: string): Promise<void> {
     const tenant = await this.tenant(slug);
     await this.store.transaction((repos) => repos.tenants.deleteTenant(tenant.id));
+    forgetVerifiedTokens(this.store);
   }
 
   async tenantOf(directory: DirectoryRecord): Promise<TenantRecord> {
@@ -326,6 +333,7 @@ export class AdminService {
         throw new UniquenessError(`The tenant already has a directory named "${name}"`);
       throw error;
     }
+    forgetVerifiedTokens(this.store);
     return directory;
   }
 
@@ -333,6 +341,7 @@ export class AdminService {
   async deleteDirectory(id: string): Promise<void> {
     const directory = await this.directory(id);
     await this.store.transaction((repos) => repos.tenants.deleteDirectory(directory.tenantId, directory.id));
+    forgetVerifiedTokens(this.store);
   }
 
   // ---- admin API: tokens ----

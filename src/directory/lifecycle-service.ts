@@ -32,6 +32,7 @@ import {
 import { event } from './events.js';
 import { applyRolePolicy } from './role-policy.js';
 import { type EffectiveRoles, effectiveRolesOf } from './user-roles.js';
+import { forgetVerifiedTokens } from './verified-tokens.js';
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
@@ -113,6 +114,7 @@ export class LifecycleService {
       settings: serialiseSettings(next),
       updated: now(),
     });
+    forgetVerifiedTokens(this.store);
     return next;
   }
 

@@ -1,10 +1,10 @@
 import { ForbiddenError, UnauthorizedError } from '../scim/errors.js';
 import type { TokenScope } from '../store/ports.js';
 import type { Store } from '../store/store.js';
-import { now } from './clock.js';
-import { type DirectorySettings, parseSettings } from './directory-settings.js';
+import type { DirectorySettings } from './directory-settings.js';
 import { sameHash, sha256Hex } from './secret-hash.js';
-import { warnOfExpiry } from './token-expiry.js';
+import { EXPIRY_WARNING_DAYS, warnOfExpiry } from './token-expiry.js';
+import { verifiedTokens } from './verified-tokens.js';
 
 export interface AuthenticatedDirectory {
   readonly tenantId: string;
@@ -36,7 +36,8 @@ const TOUCH_INTERVAL_MS = 60_000;
 /**
  * Checks `Authorization: Bearer <token>` for a directory. A token opens exactly the directory
  * it was issued for: a valid token of another directory is refused like a wrong one, so its
- * holder learns nothing about which directories exist.
+ * holder learns nothing about which directories exist. A token read in the last two seconds is
+ * checked from memory (verified-tokens.ts): revocation and expiry still apply at once on this node.
  */
 export async function authenticateScimRequest(
   store: Store,
@@ -49,24 +50,39 @@ export async function authenticateScimRequest(
       'Authentication required: send the directory\'s SCIM token as "Authorization: Bearer <token>"',
     );
   const hash = sha256Hex(match[1]!);
-  const found = await store.repositories.tokens.findByHash(hash);
-  if (!found || !sameHash(found.hash, hash) || found.directory.id !== directoryId)
+  const tokens = verifiedTokens(store);
+  let verified = tokens.get(hash);
+  if (!verified) {
+    const generation = tokens.generation;
+    const found = await store.repositories.tokens.findByHash(hash);
+    if (!found || !sameHash(found.hash, hash))
+      throw new UnauthorizedError('The bearer token is not valid for this SCIM endpoint');
+    verified = tokens.remember(hash, found, generation);
+  }
+  const { token, directory } = verified.found;
+  if (directory.id !== directoryId)
     throw new UnauthorizedError('The bearer token is not valid for this SCIM endpoint');
-  const { token, directory } = found;
-  const at = now();
+  // Times as numbers: this runs on every request, and an ISO string is made only to be written.
+  const nowMs = Date.now();
   if (token.revoked) throw new UnauthorizedError('This token has been revoked; generate a new one');
-  if (token.expires && token.expires <= at)
-    throw new UnauthorizedError('This token has expired; generate a new one');
+  if (verified.expiresAt <= nowMs) throw new UnauthorizedError('This token has expired; generate a new one');
   if (!directory.scimEnabled) throw new ForbiddenError('Provisioning is switched off for this directory');
-  if (!token.lastUsed || Date.parse(at) - Date.parse(token.lastUsed) > TOUCH_INTERVAL_MS)
-    await store.repositories.tokens.touch(token.id, at);
-  const expiryWarning = await warnOfExpiry(store, token, directory.tenantId, at);
+  if (nowMs - verified.lastUsedAt > TOUCH_INTERVAL_MS) {
+    await store.repositories.tokens.touch(token.id, new Date(nowMs).toISOString());
+    verified.lastUsedAt = nowMs;
+  }
+  let expiryWarning: string | undefined;
+  if (!verified.expiryWarned && verified.expiresAt - nowMs <= EXPIRY_WARNING_DAYS * 86_400_000) {
+    const at = new Date(nowMs).toISOString();
+    expiryWarning = await warnOfExpiry(store, { ...token, expiryWarned: null }, directory.tenantId, at);
+    if (expiryWarning) verified.expiryWarned = at;
+  }
   return {
     ...(expiryWarning && { expiryWarning }),
     scopes: token.scopes,
     tenantId: directory.tenantId,
     directoryId: directory.id,
     tokenId: token.id,
-    settings: parseSettings(directory.settings),
+    settings: verified.settings,
   };
 }

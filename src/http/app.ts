@@ -15,6 +15,7 @@ import type { Store } from '../store/store.js';
 import { rewriteEntraUrl } from './entra-url.js';
 import { answerFrameworkError } from './framework-errors.js';
 import { serializeRequest } from './logged-url.js';
+import { DebugRequestLog } from './request-log.js';
 import { originOfRequest } from './request-origin.js';
 import { apiPlugin } from './routes/api/api-plugin.js';
 import { oidcPlugin } from './routes/oidc/oidc-plugin.js';
@@ -77,6 +78,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
             // Request URLs are logged with their secrets (tokens, codes, one-time links) redacted.
             serializers: { req: serializeRequest },
           },
+    logController: new DebugRequestLog(),
     bodyLimit: MAX_BODY_BYTES,
     rewriteUrl: (request) => rewriteEntraUrl(request.url ?? '/'),
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },

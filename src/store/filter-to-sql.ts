@@ -73,6 +73,24 @@ export function compileSortKey(
   return new FilterCompiler(resourceTypeOf(resource), unscoped, filterDialect(dialect), {}).sortKey(path);
 }
 
+/**
+ * The case-folded key of `userName eq "…"` on users or `displayName eq "…"` on groups: what IdPs
+ * ask before every create, answered by a unique index on the `*_key` column. The store serves these
+ * with a prepared query (kysely/hot-queries.ts) instead of compiling the filter; the key is the
+ * literal folded as compileFilter folds it. Undefined for every other filter.
+ */
+export function uniqueKeyOf(resource: ResourceTypeName, filter: FilterNode): string | undefined {
+  if (filter.kind !== 'compare' || filter.op !== 'eq' || typeof filter.value !== 'string') return undefined;
+  const { path } = filter;
+  if (path.subAttribute !== undefined) return undefined;
+  const type = resourceTypeOf(resource);
+  if (path.uri !== undefined && !isCoreSchema(type, path.uri)) return undefined;
+  const definition = resolveAttribute(type, path)?.attribute;
+  const keyed = resource === 'User' ? 'userName' : 'displayName';
+  if (definition?.name !== keyed || definition.caseExact) return undefined;
+  return normaliseLiteral('eq', filter.value, 'string', false) as string;
+}
+
 function resourceTypeOf(resource: ResourceTypeName): ResourceTypeDefinition {
   return resource === 'User' ? userResourceType : groupResourceType;
 }

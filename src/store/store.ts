@@ -53,6 +53,8 @@ export interface StoreOptions {
   readonly databaseUrl?: string;
   /** PostgreSQL connections this process may hold (default 10). */
   readonly poolSize?: number;
+  /** Named PostgreSQL statements for the hot queries (default true); off for PgBouncer's transaction pooling. */
+  readonly preparedStatements?: boolean;
   /** Called when an idle pooled PostgreSQL connection fails (server restart, failover). */
   readonly onConnectionError?: (error: Error) => void;
   /**
@@ -70,6 +72,7 @@ function openDriver(options: StoreOptions): StoreDriver {
       throw new Error('The database URL must be a postgres:// (or postgresql://) URL');
     return openPostgres(options.databaseUrl, {
       ...(options.poolSize !== undefined && { poolSize: options.poolSize }),
+      ...(options.preparedStatements !== undefined && { preparedStatements: options.preparedStatements }),
       ...(options.onConnectionError && { onIdleError: options.onConnectionError }),
     });
   }
@@ -110,8 +113,28 @@ export class Store {
     readonly migrated: readonly string[] = [],
     /** Set on the Store a unit of work hands out: its repositories use the open transaction. */
     private readonly inTransaction?: Repositories,
+    /** A unit of work's Store: what runs once its transaction has committed. */
+    private readonly onCommit?: Array<() => void>,
   ) {
     this.repositories = inTransaction ?? repositoriesOf(driver.db, driver.name);
+  }
+
+  /**
+   * The same object for this Store and the Stores its units of work hand out: one opened database.
+   * Caches this process keeps over the database are keyed by it (directory/verified-tokens.ts).
+   */
+  get identity(): object {
+    return this.driver;
+  }
+
+  /**
+   * Runs `effect` once what this Store wrote is committed: now, or in a unit of work when its
+   * transaction commits (never, if it rolls back). For in-process effects of a change, such as
+   * dropping a cache, that must not happen before other requests can read the change.
+   */
+  afterCommit(effect: () => void): void {
+    if (this.onCommit) this.onCommit.push(effect);
+    else effect();
   }
 
   static async open(options: StoreOptions): Promise<Store> {
@@ -173,7 +196,12 @@ export class Store {
    */
   async unitOfWork<T>(work: (store: Store) => Promise<T>): Promise<T> {
     if (this.inTransaction) return work(this);
-    return this.transaction((repositories) => work(new Store(this.driver, this.migrated, repositories)));
+    const onCommit: Array<() => void> = [];
+    const result = await this.transaction((repositories) =>
+      work(new Store(this.driver, this.migrated, repositories, onCommit)),
+    );
+    for (const effect of onCommit) effect();
+    return result;
   }
 
   close(): Promise<void> {

@@ -84,12 +84,33 @@ export function multiValuedComplex(
   });
 }
 
-/** Finds a (sub-)attribute by name, case-insensitively (RFC 7643 §2.1). */
+/** Each list of attributes by name as written and lower-cased, the first of a name winning. */
+const byName = new WeakMap<readonly AttributeDefinition[], Map<string, AttributeDefinition>>();
+
+function indexOf(attributes: readonly AttributeDefinition[]): Map<string, AttributeDefinition> {
+  let index = byName.get(attributes);
+  if (!index) {
+    index = new Map();
+    for (const a of attributes) {
+      const lower = a.name.toLowerCase();
+      if (!index.has(lower)) index.set(lower, a);
+    }
+    for (const a of attributes) if (!index.has(a.name)) index.set(a.name, index.get(a.name.toLowerCase())!);
+    byName.set(attributes, index);
+  }
+  return index;
+}
+
+/**
+ * Finds a (sub-)attribute by name, case-insensitively (RFC 7643 §2.1). Rendering, projecting and
+ * filtering ask this for every attribute of every resource, so each list is indexed once (schemas
+ * are built once and never changed) and a name spelled as defined needs no lower-casing.
+ */
 export function findAttribute(
   attributes: readonly AttributeDefinition[] | undefined,
   name: string,
 ): AttributeDefinition | undefined {
   if (!attributes) return undefined;
-  const lower = name.toLowerCase();
-  return attributes.find((a) => a.name.toLowerCase() === lower);
+  const index = indexOf(attributes);
+  return index.get(name) ?? index.get(name.toLowerCase());
 }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { connectRaw, createTestLocation, type TestLocation } from '../../../test/support/test-store.js';
 import { InvalidValueError } from '../../scim/errors.js';
+import { tokenByHash } from '../kysely/hot-queries.js';
 import { migrateToLatest } from '../migrations/migrate.js';
 import type { StoreDriver } from './dialect.js';
 import { openPostgres } from './postgres.js';
@@ -93,6 +94,43 @@ describe('the Postgres driver', () => {
   test('switches JIT off: the filter compiler’s jsonb queries would spend seconds being compiled', async () => {
     const { rows } = await sql<{ jit: string }>`show jit`.execute(driver.db);
     expect(rows[0]!.jit).toBe('off');
+  });
+
+  /** The names of the statements prepared on the one connection of `db`'s pool. */
+  const preparedOn = async (one: StoreDriver) => {
+    const { rows } = await sql<{ name: string }>`select name from pg_prepared_statements`.execute(one.db);
+    return rows.map((r) => r.name);
+  };
+
+  test('runs the prepared queries as named statements, which a migration adding a column does not break', async () => {
+    await sql`insert into directories (id, tenant_id, name, settings, scim_enabled, created_at, updated_at)
+      values ('dn', 'dup', 'named', '{}', 1, 'x', 'x')`.execute(driver.db);
+    await sql`insert into scim_tokens (id, tenant_id, directory_id, prefix, hash, created_at)
+      values ('tn', 'dup', 'dn', 'rcs_ab', 'hash-named', 'x')`.execute(driver.db);
+    const one = openPostgres(location.databaseUrl!, { poolSize: 1 });
+    try {
+      expect((await tokenByHash.first(one.db, { hash: 'hash-named' }))?.id).toBe('tn');
+      expect(await preparedOn(one)).toContain('rollcall_token_by_hash');
+      // A newer rollcall's migration, from another connection, while this one holds the statement.
+      await sql`alter table scim_tokens add column added_later text`.execute(driver.db);
+      await sql`alter table directories add column added_later text`.execute(driver.db);
+      const row = await tokenByHash.first(one.db, { hash: 'hash-named' });
+      expect(row).toMatchObject({ id: 'tn', d_id: 'dn', d_name: 'named' });
+      expect(row).not.toHaveProperty('added_later');
+      expect(await tokenByHash.first(one.db, { hash: 'no-such-hash' })).toBeUndefined();
+    } finally {
+      await one.close();
+    }
+  });
+
+  test('names no statement with preparedStatements off (PgBouncer transaction pooling)', async () => {
+    const one = openPostgres(location.databaseUrl!, { poolSize: 1, preparedStatements: false });
+    try {
+      expect(await tokenByHash.first(one.db, { hash: 'hash-named' })).toMatchObject({ id: 'tn' });
+      expect(await preparedOn(one)).toEqual([]);
+    } finally {
+      await one.close();
+    }
   });
 
   test('survives an idle connection dying (a server restart or failover) and reconnects', async () => {

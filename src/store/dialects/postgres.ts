@@ -10,6 +10,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../database.js';
+import { PREPARED_MARK } from '../kysely/prepared-query.js';
 import type { StoreDriver } from './dialect.js';
 import { POSTGRES_TEXT_RULES, TextCheckingDriver } from './unstorable-text.js';
 
@@ -18,6 +19,30 @@ export interface PostgresOptions {
   readonly poolSize?: number;
   /** Called when an idle pooled connection fails (a restart or failover of the server). */
   readonly onIdleError?: (error: Error) => void;
+  /**
+   * Run the prepared queries (kysely/prepared-query.ts) as named statements (default true): parsed
+   * and planned once per connection. Off for PgBouncer's transaction pooling (before 1.21), which
+   * may send a statement to a server connection that never prepared it.
+   */
+  readonly preparedStatements?: boolean;
+}
+
+/**
+ * A node-postgres client that sends the prepared queries (their SQL starts with a
+ * `/* rollcall:name *\/` mark) as named statements. Only those: they are few (a bounded number per
+ * connection, which node-postgres never deallocates) and select named columns, so a migration that
+ * adds a column does not change their result type under a running node. Every other query stays
+ * unnamed (parsed on each run).
+ */
+class NamedStatementClient extends pg.Client {
+  // biome-ignore lint/suspicious/noExplicitAny: pg's query() has a dozen overloads; this passes every call through.
+  override query(config: any, values?: any, callback?: any): any {
+    if (typeof config === 'string' && Array.isArray(values) && callback === undefined) {
+      const mark = PREPARED_MARK.exec(config);
+      if (mark) return super.query({ name: `rollcall_${mark[1]}`, text: config, values });
+    }
+    return super.query(config, values, callback);
+  }
 }
 
 /**
@@ -75,6 +100,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): StoreD
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
     application_name: 'rollcall',
+    ...(options.preparedStatements !== false && { Client: NamedStatementClient }),
     types: {
       // pg returns bigint as a string; seq and counts stay far below 2^53, so read them as the
       // numbers better-sqlite3 returns.

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { withStatementCache } from './statement-cache.js';
@@ -49,6 +52,31 @@ describe('withStatementCache', () => {
     expect(other).not.toBe(statement);
     expect(other.all()).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
     rows.return?.();
+  });
+
+  test('a cached statement runs on after another connection migrated the table under it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rollcall-cache-'));
+    const file = join(dir, 'store.db');
+    const mine = new SQLite(file);
+    const theirs = new SQLite(file);
+    try {
+      mine.exec('create table r (id text primary key, a text)');
+      mine.exec("insert into r values ('x', 'one')");
+      const db = withStatementCache(mine);
+      const byId = db.prepare('select * from r where id = ?');
+      expect(byId.all(['x'])).toEqual([{ id: 'x', a: 'one' }]);
+      // A migration by `rollcall migrate` (another process): a column added, then the table rebuilt.
+      theirs.exec("alter table r add column b text default 'two'");
+      expect(db.prepare('select * from r where id = ?')).toBe(byId);
+      expect(byId.all(['x'])).toEqual([{ id: 'x', a: 'one', b: 'two' }]);
+      theirs.exec("create table r2 (id text primary key, c integer); insert into r2 values ('x', 3)");
+      theirs.exec('drop table r; alter table r2 rename to r');
+      expect(db.prepare('select * from r where id = ?').all(['x'])).toEqual([{ id: 'x', c: 3 }]);
+    } finally {
+      mine.close();
+      theirs.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('closes the database', () => {

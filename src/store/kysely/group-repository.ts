@@ -4,6 +4,7 @@ import type { FilterNode } from '../../scim/filter/filter-node.js';
 import type { Database, GroupTable } from '../database.js';
 import type { DialectName } from '../dialects/dialect.js';
 import type { ListPage, ListQuery, MemberRef, MemberView, Scope, StoredGroup } from '../ports.js';
+import { groupById, groupByIdForUpdate } from './hot-queries.js';
 import { parseData } from './json.js';
 import { listRows } from './list-rows.js';
 import { changedColumns, groupRow } from './resource-rows.js';
@@ -37,17 +38,10 @@ export class GroupRepository {
   ) {}
 
   async get(scope: Scope, id: string, forUpdate = false): Promise<StoredGroup | undefined> {
-    let query = this.db
-      .selectFrom('groups')
-      .selectAll()
-      .where('tenant_id', '=', scope.tenantId)
-      .where('directory_id', '=', scope.directoryId)
-      .where('id', '=', id);
-    // Postgres: changes of one group queue up behind this row lock. NO KEY UPDATE (the key never
-    // changes) leaves resolveMembers' KEY SHARE free, so two groups nested into each other at once
-    // do not deadlock.
-    if (forUpdate && this.dialect === 'postgres') query = query.forNoKeyUpdate();
-    const row = await query.executeTakeFirst();
+    // Postgres: changes of one group queue up behind this row lock (FOR NO KEY UPDATE, so
+    // resolveMembers' KEY SHARE stays free and two groups nested into each other do not deadlock).
+    const query = forUpdate && this.dialect === 'postgres' ? groupByIdForUpdate : groupById;
+    const row = await query.first(this.db, { tenantId: scope.tenantId, directoryId: scope.directoryId, id });
     return row && toStoredGroup(row);
   }
 

@@ -2,10 +2,11 @@ import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import { InvalidValueError } from '../../scim/errors.js';
 import type { Database } from '../database.js';
 import type { DialectName } from '../dialects/dialect.js';
-import { compileFilter, compileSortKey } from '../filter-to-sql.js';
+import { compileFilter, compileSortKey, uniqueKeyOf } from '../filter-to-sql.js';
 import type { ListQuery, Scope } from '../ports.js';
 import { scimCursor } from './cursor.js';
 import { directoryCounts, isActiveFilter } from './directory-counts.js';
+import { groupByDisplayNameKey, liveUserByUserNameKey } from './hot-queries.js';
 import { textSearch } from './prefix-search.js';
 
 type ResourceTable = 'users' | 'groups';
@@ -28,6 +29,21 @@ export async function listRows<Row extends { seq: number }>(
   query: ListQuery,
 ): Promise<RowPage<Row>> {
   const resource = table === 'users' ? 'User' : 'Group';
+  // `userName eq` / `displayName eq` on a first page: a unique index, so one row at most and the
+  // total is the page; a prepared query (hot-queries.ts) instead of compiling the filter. Only with
+  // nothing else narrowing the list (a new ListQuery condition must be excluded here too).
+  const firstPage = query.cursor === undefined && !query.sortBy && query.startIndex === 1 && query.count > 0;
+  const key =
+    query.filter && firstPage && query.source === undefined && !query.prefix
+      ? uniqueKeyOf(resource, query.filter)
+      : undefined;
+  if (key !== undefined) {
+    const values = { tenantId: scope.tenantId, directoryId: scope.directoryId, key };
+    const rows = (table === 'users'
+      ? await liveUserByUserNameKey.all(db, values)
+      : await groupByDisplayNameKey.all(db, values)) as unknown as Row[];
+    return { totalResults: rows.length, rows };
+  }
   const where = (extra?: Expression<SqlBool>) => {
     const conditions: Expression<SqlBool>[] = [
       sql<SqlBool>`${sql.ref(`${table}.tenant_id`)} = ${scope.tenantId}`,

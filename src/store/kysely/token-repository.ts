@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, ScimTokenTable } from '../database.js';
 import type { DirectoryRecord, TokenRecord, TokenScope } from '../ports.js';
+import { tokenByHash } from './hot-queries.js';
 import { toDirectory } from './tenant-repository.js';
 
 const toToken = (row: Selectable<ScimTokenTable>): TokenRecord => ({
@@ -47,23 +48,7 @@ export class TokenRepository {
 
   /** The token with this hash and its directory, in one indexed query (this runs on every SCIM request). */
   async findByHash(hash: string): Promise<TokenWithDirectory | undefined> {
-    const row = await this.db
-      .selectFrom('scim_tokens as t')
-      .innerJoin('directories as d', 'd.id', 't.directory_id')
-      .selectAll('t')
-      .select([
-        'd.id as d_id',
-        'd.tenant_id as d_tenant_id',
-        'd.name as d_name',
-        'd.settings as d_settings',
-        'd.scim_enabled as d_scim_enabled',
-        'd.created_at as d_created_at',
-        'd.updated_at as d_updated_at',
-        'd.deprovision_paused_at as d_deprovision_paused_at',
-        'd.deprovision_released_at as d_deprovision_released_at',
-      ])
-      .where('t.hash', '=', hash)
-      .executeTakeFirst();
+    const row = await tokenByHash.first(this.db, { hash });
     if (!row) return undefined;
     const directory = toDirectory({
       id: row.d_id,

@@ -5,6 +5,7 @@ import type { Database, UserTable } from '../database.js';
 import type { DialectName } from '../dialects/dialect.js';
 import type { AccountSource, GroupRef, ListPage, ListQuery, Scope, StoredUser } from '../ports.js';
 import { type DirectoryCounts, directoryCounts } from './directory-counts.js';
+import { groupsOfUser, liveUserById, liveUserByIdForUpdate } from './hot-queries.js';
 import { parseData } from './json.js';
 import { listRows } from './list-rows.js';
 import { changedColumns, emailRows, foldCase, roleRows, userRow } from './resource-rows.js';
@@ -31,16 +32,9 @@ export class UserRepository {
   ) {}
 
   async get(scope: Scope, id: string, forUpdate = false): Promise<StoredUser | undefined> {
-    let query = this.db
-      .selectFrom('users')
-      .selectAll()
-      .where('tenant_id', '=', scope.tenantId)
-      .where('directory_id', '=', scope.directoryId)
-      .where('id', '=', id)
-      .where('deleted_at', 'is', null);
     // SQLite serialises whole transactions; Postgres needs the row lock for read-modify-write.
-    if (forUpdate && this.dialect === 'postgres') query = query.forUpdate();
-    const row = await query.executeTakeFirst();
+    const query = forUpdate && this.dialect === 'postgres' ? liveUserByIdForUpdate : liveUserById;
+    const row = await query.first(this.db, { tenantId: scope.tenantId, directoryId: scope.directoryId, id });
     return row && toStoredUser(row);
   }
 
@@ -346,6 +340,16 @@ export class UserRepository {
   async groupsOf(scope: Scope, userIds: readonly string[]): Promise<Map<string, GroupRef[]>> {
     const result = new Map<string, GroupRef[]>(userIds.map((id) => [id, []]));
     if (userIds.length === 0) return result;
+    if (userIds.length === 1) {
+      const [userId] = userIds as [string];
+      const values = { tenantId: scope.tenantId, directoryId: scope.directoryId, userId };
+      const groups = await groupsOfUser.all(this.db, values);
+      result.set(
+        userId,
+        groups.map((g) => ({ value: g.id, display: g.display_name })),
+      );
+      return result;
+    }
     const rows = await this.db
       .selectFrom('group_members as m')
       .innerJoin('groups as g', (join) =>

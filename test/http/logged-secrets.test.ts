@@ -16,7 +16,7 @@ const lines: string[] = [];
 beforeAll(async () => {
   server = await startServer({
     secretKey: randomBytes(32),
-    logger: { level: 'info', stream: { write: (line: string) => void lines.push(line) } },
+    logger: { level: 'debug', stream: { write: (line: string) => void lines.push(line) } },
   });
   directory = await server.createDirectory('acme');
 });

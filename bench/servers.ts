@@ -96,6 +96,9 @@ async function cli(options: RollcallOptions, args: string[]): Promise<string> {
   }
 }
 
+/** The secret key of the benchmark's rollcall (not a secret: benchmark databases hold nothing of value). */
+const BENCH_SECRET_KEY = Buffer.from('rollcall benchmark key: not a secret!!!!').toString('base64');
+
 /**
  * Starts a real rollcall process the way an operator does: `rollcall tenant create`, `rollcall
  * directory create --json` for the SCIM URL and token, then `rollcall start` on a loopback port.
@@ -138,7 +141,13 @@ export async function startRollcall(options: RollcallOptions): Promise<RunningSe
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', devNull, 'pipe'],
-    env: { ...process.env, ...(options.logLevel && { LOG_LEVEL: options.logLevel }) },
+    env: {
+      ...process.env,
+      ...(options.logLevel && { LOG_LEVEL: options.logLevel }),
+      // On PostgreSQL rollcall requires a secret key shared by every run on that database; the
+      // benchmark's databases are throwaway, so a fixed one serves unless the caller gives one.
+      ROLLCALL_SECRET_KEY: process.env.ROLLCALL_SECRET_KEY ?? BENCH_SECRET_KEY,
+    },
   });
   const stderr = tail(child);
   await waitForHealth(`${publicUrl}/healthz`, child, stderr);

@@ -45,6 +45,8 @@ export interface PlanProbe {
   queries(): CompiledQuery[];
   /** The plan of a query, one line per step. */
   explain(query: CompiledQuery): Promise<string>;
+  /** Runs `work`, then explains every query it sent (there must be one); returns the plans. */
+  plansOf(work: () => Promise<unknown>): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -53,7 +55,7 @@ export async function openPlanProbe(): Promise<PlanProbe> {
   await migrateToLatest(driver);
   const capture = new CaptureQueries();
   const db = driver.db.withPlugin(capture);
-  return {
+  const probe: PlanProbe = {
     dialect: driver.name,
     db,
     reset: () => {
@@ -62,8 +64,16 @@ export async function openPlanProbe(): Promise<PlanProbe> {
     queries: () =>
       capture.nodes.map(({ node, queryId }) => driver.db.getExecutor().compileQuery(node, queryId)),
     explain: (query) => explain(driver, query),
+    async plansOf(work) {
+      probe.reset();
+      await work();
+      const queries = probe.queries();
+      if (queries.length === 0) throw new Error('the work sent no query to explain');
+      return Promise.all(queries.map((q) => probe.explain(q)));
+    },
     close,
   };
+  return probe;
 }
 
 async function explain(driver: StoreDriver, query: CompiledQuery): Promise<string> {

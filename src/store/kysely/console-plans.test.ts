@@ -140,17 +140,8 @@ afterAll(() => probe.close());
 /** Derived tables of the page queries (counts and unions), read once their bounded rows are in. */
 const DERIVED = ['matches', 'c', 'b'];
 
-/** Runs `work`, then explains every query it sent; returns the plans. */
-async function plansOf(work: () => Promise<unknown>): Promise<string[]> {
-  probe.reset();
-  await work();
-  const queries = probe.queries();
-  expect(queries.length).toBeGreaterThan(0);
-  return Promise.all(queries.map((q) => probe.explain(q)));
-}
-
 async function expectIndexed(work: () => Promise<unknown>, uses: RegExp[] = []) {
-  const plans = await plansOf(work);
+  const plans = await probe.plansOf(work);
   for (const plan of plans) expect(wholeReads(probe.dialect, plan, DERIVED), plan).toEqual([]);
   const all = plans.join('\n');
   for (const index of uses) expect(all).toMatch(index);

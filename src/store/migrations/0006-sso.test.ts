@@ -19,15 +19,6 @@ afterAll(() => probe.close());
 
 const NOW = '2030-01-01T00:00:00.000Z';
 
-/** Runs `work` and returns the plans of the queries it sent. */
-async function plansOf(work: () => Promise<unknown>): Promise<string[]> {
-  probe.reset();
-  await work();
-  const queries = probe.queries();
-  expect(queries.length).toBeGreaterThan(0);
-  return Promise.all(queries.map((q) => probe.explain(q)));
-}
-
 describe('query plans of single sign-on (0006-sso)', () => {
   const users = () => new TenantUserRepository(probe.db);
   const sessions = () => new SsoSessionRepository(probe.db);
@@ -87,7 +78,7 @@ describe('query plans of single sign-on (0006-sso)', () => {
       ],
     ],
   ])('%s: index probes', async (_, work, sqliteIndexes) => {
-    const plans = await plansOf(work);
+    const plans = await probe.plansOf(work);
     for (const plan of plans) expect(wholeReads(probe.dialect, plan), plan).toEqual([]);
     if (probe.dialect === 'sqlite')
       for (const index of sqliteIndexes) expect(plans.join('\n')).toMatch(index);

@@ -167,12 +167,7 @@ export class UserRepository {
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) return false;
     // Its roles leave the role index (a deleted user holds none); revive writes them again.
-    await this.db
-      .deleteFrom('user_roles')
-      .where('tenant_id', '=', scope.tenantId)
-      .where('directory_id', '=', scope.directoryId)
-      .where('user_id', '=', id)
-      .execute();
+    await this.deleteIndexRows(scope, [id], ['user_roles']);
     await this.db
       .deleteFrom('group_members')
       .where('tenant_id', '=', scope.tenantId)
